@@ -1,0 +1,34 @@
+"""unikeras: one Keras-style model definition on PyTorch, TensorFlow, JAX or MXNet.
+
+Pick the backend with ``UNIKERAS_BACKEND``, ``~/.unikeras/unikeras.json`` or
+``unikeras.config.set_backend``. Importing unikeras imports no framework: the chosen one
+loads on first use.
+"""
+
+from unikeras import (
+    activations,
+    backend,
+    backends,
+    callbacks,
+    config,
+    datasets,
+    initializers,
+    layers,
+    losses,
+    metrics,
+    models,
+    ops,
+    optimizers,
+    random,
+    utils,
+)
+from unikeras.layers import Input
+from unikeras.models import Model, Sequential
+from unikeras.variables import Variable
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Input", "Model", "Sequential", "Variable", "activations", "backend", "backends", "callbacks", "config",
+    "datasets", "initializers", "layers", "losses", "metrics", "models", "ops", "optimizers", "random", "utils",
+]

@@ -1,0 +1,21 @@
+"""Keras's helper module: ``unikeras.backend.backend()``, ``epsilon()``, ``floatx()``, ...
+
+Selecting backends lives in :mod:`unikeras.config`; the adapters in :mod:`unikeras.backends`.
+"""
+
+from __future__ import annotations
+
+from unikeras.config import backend, epsilon, floatx, image_data_format, set_epsilon, set_floatx, set_image_data_format
+
+
+def clear_session() -> None:
+    """Reset generated layer names (``dense``, ``dense_1``, ... start again)."""
+    from unikeras.layers.layer import reset_names
+
+    reset_names()
+
+
+__all__ = [
+    "backend", "clear_session", "epsilon", "floatx", "image_data_format", "set_epsilon", "set_floatx",
+    "set_image_data_format",
+]

@@ -1,0 +1,647 @@
+"""The backend contract: every primitive that code above ``unikeras/backends/`` may use.
+
+An adapter subclasses :class:`Backend` and maps each abstract method onto one framework.
+Semantics are NumPy's unless a docstring says otherwise. Conventions for every method:
+
+* A *tensor* is the framework's native array type. Inputs may also be NumPy arrays or
+  Python scalars; outputs are always native tensors (``to_numpy`` leaves the framework).
+* ``dtype`` arguments are dtype *names*: ``"float16"``, ``"bfloat16"``, ``"float32"``,
+  ``"float64"``, ``"uint8"``, ``"int8"``, ``"int16"``, ``"int32"``, ``"int64"``, ``"bool"``.
+* Binary elementwise ops take operands of one dtype and broadcast like NumPy; a Python
+  scalar operand takes the dtype of the tensor operand.
+* ``axis`` is an int (negative counts from the end), a tuple of ints, or ``None`` (all axes).
+* Shapes are tuples of Python ints.
+* ``seed`` (random ops) is a pair ``(base, counter)``: ``base`` a Python int, ``counter`` an
+  int or a 0-d int tensor (it may be traced inside a compiled step). The same pair gives
+  the same numbers on the same backend; different backends need not agree.
+* Variables are :class:`unikeras.variables.Variable` objects; an adapter only sees and
+  returns their *handle* (the framework-native storage) through ``variable_*`` methods.
+
+Concrete methods at the bottom are composed from the primitives; an adapter overrides one
+only where its framework has a faster kernel computing the same result.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+Tensor = Any
+Axis = int | tuple[int, ...] | None
+Seed = tuple[int, Any]
+
+
+class BackendError(RuntimeError):
+    """A backend cannot do what was asked (names the backend and the operation)."""
+
+
+class Backend(abc.ABC):
+    """Abstract adapter. Subclasses set ``name``, ``framework`` and ``pip_extra``."""
+
+    #: Name users select it by (``UNIKERAS_BACKEND``).
+    name: str = ""
+    #: Importable top-level module of the framework (checked without importing it).
+    framework: str = ""
+    #: ``pip install "unikeras[<pip_extra>]"`` installs the framework.
+    pip_extra: str = ""
+
+    def __repr__(self) -> str:
+        return f"<unikeras backend {self.name!r}>"
+
+    def unsupported(self, op: str, detail: str = "") -> BackendError:
+        """The error to raise for an operation this framework cannot do."""
+        msg = f"backend {self.name!r} does not support {op}"
+        return BackendError(msg + (f": {detail}" if detail else ""))
+
+    # ------------------------------------------------------------------ identity
+    @abc.abstractmethod
+    def framework_version(self) -> str:
+        """The framework's version string."""
+
+    @abc.abstractmethod
+    def list_devices(self) -> list[str]:
+        """Names of the devices the framework sees, e.g. ``["cpu:0"]``."""
+
+    # ------------------------------------------------------------------ tensors & dtypes
+    @abc.abstractmethod
+    def is_tensor(self, x: Any) -> bool:
+        """True when ``x`` is this framework's native tensor type."""
+
+    @abc.abstractmethod
+    def convert_to_tensor(self, x: Any, dtype: str | None = None) -> Tensor:
+        """``np.asarray(x, dtype)`` as a native tensor. With ``dtype=None`` a tensor keeps its
+        dtype and other input takes NumPy's inferred dtype."""
+
+    @abc.abstractmethod
+    def to_numpy(self, x: Tensor) -> np.ndarray:
+        """A NumPy copy (or read-only view) of ``x``; waits for the value to be computed."""
+
+    @abc.abstractmethod
+    def cast(self, x: Tensor, dtype: str) -> Tensor:
+        """``x.astype(dtype)``."""
+
+    @abc.abstractmethod
+    def dtype_name(self, x: Tensor) -> str:
+        """The dtype name of ``x`` (one of the names in the module docstring)."""
+
+    @abc.abstractmethod
+    def shape(self, x: Tensor) -> tuple[int, ...]:
+        """Static shape of ``x`` as a tuple of ints."""
+
+    @abc.abstractmethod
+    def zeros(self, shape: Sequence[int], dtype: str = "float32") -> Tensor:
+        """``np.zeros``."""
+
+    @abc.abstractmethod
+    def ones(self, shape: Sequence[int], dtype: str = "float32") -> Tensor:
+        """``np.ones``."""
+
+    @abc.abstractmethod
+    def full(self, shape: Sequence[int], fill_value: Any, dtype: str = "float32") -> Tensor:
+        """``np.full``."""
+
+    @abc.abstractmethod
+    def arange(self, start: Any, stop: Any = None, step: Any = 1, dtype: str = "int32") -> Tensor:
+        """``np.arange`` with an explicit dtype."""
+
+    @abc.abstractmethod
+    def eye(self, n: int, m: int | None = None, dtype: str = "float32") -> Tensor:
+        """``np.eye``."""
+
+    @abc.abstractmethod
+    def zeros_like(self, x: Tensor, dtype: str | None = None) -> Tensor:
+        """``np.zeros_like``."""
+
+    @abc.abstractmethod
+    def ones_like(self, x: Tensor, dtype: str | None = None) -> Tensor:
+        """``np.ones_like``."""
+
+    @abc.abstractmethod
+    def copy(self, x: Tensor) -> Tensor:
+        """A new tensor with the same value (no storage shared with ``x``)."""
+
+    # ------------------------------------------------------------------ elementwise
+    @abc.abstractmethod
+    def add(self, x: Tensor, y: Tensor) -> Tensor:
+        """``x + y``."""
+
+    @abc.abstractmethod
+    def subtract(self, x: Tensor, y: Tensor) -> Tensor:
+        """``x - y``."""
+
+    @abc.abstractmethod
+    def multiply(self, x: Tensor, y: Tensor) -> Tensor:
+        """``x * y``."""
+
+    @abc.abstractmethod
+    def divide(self, x: Tensor, y: Tensor) -> Tensor:
+        """``x / y`` (true division; float operands)."""
+
+    @abc.abstractmethod
+    def floor_divide(self, x: Tensor, y: Tensor) -> Tensor:
+        """``np.floor_divide``."""
+
+    @abc.abstractmethod
+    def mod(self, x: Tensor, y: Tensor) -> Tensor:
+        """``np.mod`` (result has the sign of ``y``)."""
+
+    @abc.abstractmethod
+    def power(self, x: Tensor, y: Tensor) -> Tensor:
+        """``np.power``."""
+
+    @abc.abstractmethod
+    def maximum(self, x: Tensor, y: Tensor) -> Tensor:
+        """``np.maximum``."""
+
+    @abc.abstractmethod
+    def minimum(self, x: Tensor, y: Tensor) -> Tensor:
+        """``np.minimum``."""
+
+    @abc.abstractmethod
+    def negative(self, x: Tensor) -> Tensor:
+        """``-x``."""
+
+    @abc.abstractmethod
+    def abs(self, x: Tensor) -> Tensor:
+        """``np.abs``."""
+
+    @abc.abstractmethod
+    def sign(self, x: Tensor) -> Tensor:
+        """``np.sign``."""
+
+    @abc.abstractmethod
+    def square(self, x: Tensor) -> Tensor:
+        """``np.square``."""
+
+    @abc.abstractmethod
+    def sqrt(self, x: Tensor) -> Tensor:
+        """``np.sqrt``."""
+
+    @abc.abstractmethod
+    def rsqrt(self, x: Tensor) -> Tensor:
+        """``1 / np.sqrt(x)``."""
+
+    @abc.abstractmethod
+    def exp(self, x: Tensor) -> Tensor:
+        """``np.exp``."""
+
+    @abc.abstractmethod
+    def expm1(self, x: Tensor) -> Tensor:
+        """``np.expm1``."""
+
+    @abc.abstractmethod
+    def log(self, x: Tensor) -> Tensor:
+        """``np.log``."""
+
+    @abc.abstractmethod
+    def log1p(self, x: Tensor) -> Tensor:
+        """``np.log1p``."""
+
+    @abc.abstractmethod
+    def sin(self, x: Tensor) -> Tensor:
+        """``np.sin``."""
+
+    @abc.abstractmethod
+    def cos(self, x: Tensor) -> Tensor:
+        """``np.cos``."""
+
+    @abc.abstractmethod
+    def tanh(self, x: Tensor) -> Tensor:
+        """``np.tanh``."""
+
+    @abc.abstractmethod
+    def sigmoid(self, x: Tensor) -> Tensor:
+        """``1 / (1 + exp(-x))``, computed without overflow."""
+
+    @abc.abstractmethod
+    def erf(self, x: Tensor) -> Tensor:
+        """The error function (``scipy.special.erf``)."""
+
+    @abc.abstractmethod
+    def floor(self, x: Tensor) -> Tensor:
+        """``np.floor``."""
+
+    @abc.abstractmethod
+    def ceil(self, x: Tensor) -> Tensor:
+        """``np.ceil``."""
+
+    @abc.abstractmethod
+    def round(self, x: Tensor) -> Tensor:
+        """``np.round`` (halves to even)."""
+
+    @abc.abstractmethod
+    def clip(self, x: Tensor, x_min: Any, x_max: Any) -> Tensor:
+        """``np.clip`` with scalar bounds."""
+
+    @abc.abstractmethod
+    def where(self, condition: Tensor, x: Tensor, y: Tensor) -> Tensor:
+        """``np.where(condition, x, y)`` (three arguments, broadcasting)."""
+
+    @abc.abstractmethod
+    def equal(self, x: Tensor, y: Tensor) -> Tensor:
+        """``x == y`` as bool."""
+
+    @abc.abstractmethod
+    def not_equal(self, x: Tensor, y: Tensor) -> Tensor:
+        """``x != y`` as bool."""
+
+    @abc.abstractmethod
+    def less(self, x: Tensor, y: Tensor) -> Tensor:
+        """``x < y`` as bool."""
+
+    @abc.abstractmethod
+    def less_equal(self, x: Tensor, y: Tensor) -> Tensor:
+        """``x <= y`` as bool."""
+
+    @abc.abstractmethod
+    def greater(self, x: Tensor, y: Tensor) -> Tensor:
+        """``x > y`` as bool."""
+
+    @abc.abstractmethod
+    def greater_equal(self, x: Tensor, y: Tensor) -> Tensor:
+        """``x >= y`` as bool."""
+
+    @abc.abstractmethod
+    def logical_and(self, x: Tensor, y: Tensor) -> Tensor:
+        """``np.logical_and`` (bool in, bool out)."""
+
+    @abc.abstractmethod
+    def logical_or(self, x: Tensor, y: Tensor) -> Tensor:
+        """``np.logical_or``."""
+
+    @abc.abstractmethod
+    def logical_not(self, x: Tensor) -> Tensor:
+        """``np.logical_not``."""
+
+    @abc.abstractmethod
+    def isnan(self, x: Tensor) -> Tensor:
+        """``np.isnan``."""
+
+    @abc.abstractmethod
+    def isfinite(self, x: Tensor) -> Tensor:
+        """``np.isfinite``."""
+
+    # ------------------------------------------------------------------ reductions
+    @abc.abstractmethod
+    def sum(self, x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        """``np.sum`` (an empty reduction gives 0)."""
+
+    @abc.abstractmethod
+    def mean(self, x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        """``np.mean`` of a float tensor."""
+
+    @abc.abstractmethod
+    def max(self, x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        """``np.max``."""
+
+    @abc.abstractmethod
+    def min(self, x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        """``np.min``."""
+
+    @abc.abstractmethod
+    def prod(self, x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        """``np.prod`` (an empty reduction gives 1)."""
+
+    @abc.abstractmethod
+    def var(self, x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        """``np.var`` (population variance, ``ddof=0``) of a float tensor."""
+
+    @abc.abstractmethod
+    def argmax(self, x: Tensor, axis: int | None = None) -> Tensor:
+        """``np.argmax`` as int32 (first occurrence on ties; ``None`` flattens)."""
+
+    @abc.abstractmethod
+    def argmin(self, x: Tensor, axis: int | None = None) -> Tensor:
+        """``np.argmin`` as int32."""
+
+    @abc.abstractmethod
+    def any(self, x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        """``np.any`` as bool."""
+
+    @abc.abstractmethod
+    def all(self, x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        """``np.all`` as bool."""
+
+    @abc.abstractmethod
+    def logsumexp(self, x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        """``log(sum(exp(x)))`` computed stably (``scipy.special.logsumexp``)."""
+
+    @abc.abstractmethod
+    def cumsum(self, x: Tensor, axis: int | None = None) -> Tensor:
+        """``np.cumsum`` (``None`` flattens)."""
+
+    @abc.abstractmethod
+    def cumprod(self, x: Tensor, axis: int | None = None) -> Tensor:
+        """``np.cumprod`` (``None`` flattens)."""
+
+    @abc.abstractmethod
+    def top_k(self, x: Tensor, k: int, sorted: bool = True) -> tuple[Tensor, Tensor]:
+        """The ``k`` largest entries along the last axis, largest first: ``(values, indices)``,
+        indices int32."""
+
+    @abc.abstractmethod
+    def sort(self, x: Tensor, axis: int = -1) -> Tensor:
+        """``np.sort`` (ascending)."""
+
+    @abc.abstractmethod
+    def argsort(self, x: Tensor, axis: int = -1) -> Tensor:
+        """``np.argsort(kind="stable")`` as int32."""
+
+    # ------------------------------------------------------------------ shape
+    @abc.abstractmethod
+    def reshape(self, x: Tensor, shape: Sequence[int]) -> Tensor:
+        """``np.reshape`` (one entry may be -1)."""
+
+    @abc.abstractmethod
+    def transpose(self, x: Tensor, axes: Sequence[int] | None = None) -> Tensor:
+        """``np.transpose``."""
+
+    @abc.abstractmethod
+    def expand_dims(self, x: Tensor, axis: int) -> Tensor:
+        """``np.expand_dims``."""
+
+    @abc.abstractmethod
+    def squeeze(self, x: Tensor, axis: Axis = None) -> Tensor:
+        """``np.squeeze``."""
+
+    @abc.abstractmethod
+    def broadcast_to(self, x: Tensor, shape: Sequence[int]) -> Tensor:
+        """``np.broadcast_to``."""
+
+    @abc.abstractmethod
+    def concatenate(self, xs: Sequence[Tensor], axis: int = 0) -> Tensor:
+        """``np.concatenate``."""
+
+    @abc.abstractmethod
+    def stack(self, xs: Sequence[Tensor], axis: int = 0) -> Tensor:
+        """``np.stack``."""
+
+    @abc.abstractmethod
+    def split(self, x: Tensor, indices_or_sections: int | Sequence[int], axis: int = 0) -> list[Tensor]:
+        """``np.split``: an int gives equal sections, a list gives split points."""
+
+    @abc.abstractmethod
+    def slice(self, x: Tensor, start_indices: Sequence[int], shape: Sequence[int]) -> Tensor:
+        """``x[start_0:start_0+shape_0, ...]`` over every axis."""
+
+    @abc.abstractmethod
+    def take(self, x: Tensor, indices: Tensor, axis: int | None = None) -> Tensor:
+        """``np.take`` (``None`` flattens ``x`` first; indices in range)."""
+
+    @abc.abstractmethod
+    def take_along_axis(self, x: Tensor, indices: Tensor, axis: int) -> Tensor:
+        """``np.take_along_axis``."""
+
+    @abc.abstractmethod
+    def scatter_update(self, x: Tensor, indices: Tensor, updates: Tensor) -> Tensor:
+        """A copy of ``x`` with ``x[tuple(indices[i])] = updates[i]`` for each row of the
+        ``(n, k)`` int ``indices`` (``k <= x.ndim``; ``updates`` has shape
+        ``(n,) + x.shape[k:]``)."""
+
+    @abc.abstractmethod
+    def tile(self, x: Tensor, repeats: Sequence[int]) -> Tensor:
+        """``np.tile``."""
+
+    @abc.abstractmethod
+    def repeat(self, x: Tensor, repeats: int, axis: int | None = None) -> Tensor:
+        """``np.repeat`` with an int ``repeats``."""
+
+    @abc.abstractmethod
+    def pad(self, x: Tensor, pad_width: Sequence[tuple[int, int]], constant_values: Any = 0) -> Tensor:
+        """``np.pad(mode="constant")`` with one ``(before, after)`` pair per axis."""
+
+    @abc.abstractmethod
+    def flip(self, x: Tensor, axis: Axis = None) -> Tensor:
+        """``np.flip``."""
+
+    @abc.abstractmethod
+    def roll(self, x: Tensor, shift: int, axis: int | None = None) -> Tensor:
+        """``np.roll`` with an int shift."""
+
+    @abc.abstractmethod
+    def one_hot(self, indices: Tensor, num_classes: int, dtype: str = "float32") -> Tensor:
+        """``np.eye(num_classes)[indices]`` in ``dtype``; out-of-range indices give zeros."""
+
+    # ------------------------------------------------------------------ linear algebra
+    @abc.abstractmethod
+    def matmul(self, x: Tensor, y: Tensor) -> Tensor:
+        """``np.matmul`` (batched, broadcasting leading axes)."""
+
+    @abc.abstractmethod
+    def einsum(self, subscripts: str, *operands: Tensor) -> Tensor:
+        """``np.einsum`` (explicit ``->`` output)."""
+
+    @abc.abstractmethod
+    def tensordot(self, x: Tensor, y: Tensor, axes: int | Sequence[Sequence[int]] = 2) -> Tensor:
+        """``np.tensordot``."""
+
+    # ------------------------------------------------------------------ nn
+    @abc.abstractmethod
+    def relu(self, x: Tensor) -> Tensor:
+        """``max(x, 0)``."""
+
+    @abc.abstractmethod
+    def gelu(self, x: Tensor, approximate: bool = True) -> Tensor:
+        """GELU: tanh approximation if ``approximate`` else ``x * Phi(x)`` with ``erf``."""
+
+    @abc.abstractmethod
+    def softmax(self, x: Tensor, axis: int = -1) -> Tensor:
+        """``exp(x - max) / sum(exp(x - max))`` along ``axis``."""
+
+    @abc.abstractmethod
+    def log_softmax(self, x: Tensor, axis: int = -1) -> Tensor:
+        """``x - logsumexp(x, axis, keepdims=True)``."""
+
+    @abc.abstractmethod
+    def conv(
+        self,
+        x: Tensor,
+        kernel: Tensor,
+        strides: Sequence[int],
+        padding: str,
+        data_format: str,
+        dilation_rate: Sequence[int],
+    ) -> Tensor:
+        """N-d cross-correlation (N = 1, 2 or 3) as in Keras's ``Conv*D``.
+
+        ``x``: ``(batch, *spatial, channels)`` for ``"channels_last"``, ``(batch, channels,
+        *spatial)`` for ``"channels_first"``; ``kernel``: ``(*kernel_size, in_channels,
+        out_channels)`` whatever the data format. ``padding``: ``"valid"`` or ``"same"``
+        (for ``"same"`` an odd total padding puts the extra row/column at the end, as
+        TensorFlow does). The output uses the input's data format.
+        """
+
+    @abc.abstractmethod
+    def max_pool(
+        self,
+        x: Tensor,
+        pool_size: Sequence[int],
+        strides: Sequence[int],
+        padding: str,
+        data_format: str,
+    ) -> Tensor:
+        """N-d max pooling with Keras's ``"valid"`` / ``"same"`` padding (padding never wins)."""
+
+    @abc.abstractmethod
+    def avg_pool(
+        self,
+        x: Tensor,
+        pool_size: Sequence[int],
+        strides: Sequence[int],
+        padding: str,
+        data_format: str,
+    ) -> Tensor:
+        """N-d average pooling; with ``"same"`` padding the padded cells are not counted."""
+
+    # ------------------------------------------------------------------ random
+    @abc.abstractmethod
+    def random_uniform(
+        self, shape: Sequence[int], minval: float, maxval: float, dtype: str, seed: Seed
+    ) -> Tensor:
+        """Uniform on ``[minval, maxval)``."""
+
+    @abc.abstractmethod
+    def random_normal(
+        self, shape: Sequence[int], mean: float, stddev: float, dtype: str, seed: Seed
+    ) -> Tensor:
+        """Normal with ``mean`` and ``stddev``."""
+
+    @abc.abstractmethod
+    def random_randint(
+        self, shape: Sequence[int], minval: int, maxval: int, dtype: str, seed: Seed
+    ) -> Tensor:
+        """Uniform integers on ``[minval, maxval)``."""
+
+    @abc.abstractmethod
+    def random_categorical(self, logits: Tensor, num_samples: int, seed: Seed) -> Tensor:
+        """For each row of the 2-d ``logits``, ``num_samples`` int32 class draws."""
+
+    @abc.abstractmethod
+    def random_shuffle(self, x: Tensor, seed: Seed) -> Tensor:
+        """``x`` with its first axis permuted."""
+
+    # ------------------------------------------------------------------ variables & gradients
+    @abc.abstractmethod
+    def variable_create(self, value: np.ndarray, trainable: bool) -> Any:
+        """A new framework-native variable handle holding a copy of ``value`` (its dtype is
+        kept). Trainable handles must be differentiable by ``value_and_grad``."""
+
+    @abc.abstractmethod
+    def variable_read(self, handle: Any) -> Tensor:
+        """The current value of a handle, usable in every op (and tracked by gradients)."""
+
+    @abc.abstractmethod
+    def variable_assign(self, handle: Any, value: Tensor) -> Any:
+        """Store ``value`` (same shape, cast to the handle's dtype) and return the handle to
+        keep: the same object where the framework mutates in place, a new one where its
+        arrays are immutable. Never tracked by gradients."""
+
+    @abc.abstractmethod
+    def stop_gradient(self, x: Tensor) -> Tensor:
+        """``x`` with no gradient flowing back through it."""
+
+    @abc.abstractmethod
+    def value_and_grad(
+        self, fn: Callable[..., Any], variables: Sequence[Any], has_aux: bool = False
+    ) -> Callable[..., tuple[Any, list[Tensor]]]:
+        """A function of ``fn``'s arguments returning ``(value, grads)``.
+
+        ``fn`` reads ``variables`` (``unikeras.variables.Variable`` objects) through
+        ``.value`` and returns a scalar tensor, or ``(scalar, aux)`` with ``has_aux``; the
+        result's first element is what ``fn`` returned, ``grads`` one tensor per variable, in
+        order (zeros for a variable ``fn`` did not use). Variables that ``fn`` assigns (a seed
+        counter, a moving mean) keep their new values afterwards.
+        """
+
+    # ------------------------------------------------------------------ steps
+    def make_step(
+        self, fn: Callable[..., Any], state: Sequence[Any], jit_compile: bool | str = "auto"
+    ) -> Callable[..., Any]:
+        """Build the fastest callable that runs ``fn`` and updates ``state``.
+
+        ``fn(*tensors)`` reads and assigns the variables in ``state`` (every variable it
+        touches: model, optimizer, metrics, seed counters) and returns a tensor or a tuple,
+        list or dict of tensors. The callable takes the same arguments (tensors or ``None``)
+        and returns ``fn``'s result; afterwards every variable holds the value ``fn`` left.
+        ``jit_compile``: ``True`` asks for the framework's strongest compiler (XLA,
+        ``torch.compile``), ``False`` for the plain path, ``"auto"`` for what trains small
+        models fastest on that framework.
+
+        This fallback runs ``fn`` eagerly, which is right for any framework whose variables
+        are mutable and whose ``value_and_grad`` works eagerly.
+        """
+        del state, jit_compile
+        return fn
+
+    def synchronize(self, x: Any = None) -> None:
+        """Block until ``x`` (or all pending work) is computed. Eager frameworks: no-op."""
+        del x
+
+    # ------------------------------------------------------------------ composed defaults
+    def apply_sgd(
+        self,
+        variables: Sequence[Any],
+        grads: Sequence[Tensor],
+        momentums: Sequence[Any] | None,
+        learning_rate: Tensor,
+        momentum: float,
+        nesterov: bool,
+    ) -> None:
+        """Keras's SGD rule on ``Variable`` objects (``momentums`` is ``None`` when
+        ``momentum == 0``):
+
+        ``m = momentum * m - lr * g``; ``w += momentum * m - lr * g`` if ``nesterov`` else
+        ``w += m``; without momentum ``w -= lr * g``.
+        """
+        if momentums is None:
+            for v, g in zip(variables, grads):
+                v.assign(self.subtract(v.value, self.multiply(g, learning_rate)))
+            return
+        for v, m, g in zip(variables, momentums, grads):
+            step = self.multiply(g, learning_rate)
+            new_m = self.subtract(self.multiply(m.value, momentum), step)
+            m.assign(new_m)
+            if nesterov:
+                v.assign(self.add(v.value, self.subtract(self.multiply(new_m, momentum), step)))
+            else:
+                v.assign(self.add(v.value, new_m))
+
+    def apply_adam(
+        self,
+        variables: Sequence[Any],
+        grads: Sequence[Tensor],
+        ms: Sequence[Any],
+        vs: Sequence[Any],
+        vhats: Sequence[Any] | None,
+        learning_rate: Tensor,
+        beta_1: float,
+        beta_2: float,
+        epsilon: float,
+        step: Tensor,
+    ) -> None:
+        """Keras's Adam rule on ``Variable`` objects, ``step`` being the 1-based float step:
+
+        ``alpha = lr * sqrt(1 - beta_2**step) / (1 - beta_1**step)``;
+        ``m += (g - m) * (1 - beta_1)``; ``v += (g**2 - v) * (1 - beta_2)``;
+        with ``vhats`` (amsgrad) ``vhat = max(vhat, v)`` and ``v`` below means ``vhat``;
+        ``w -= alpha * m / (sqrt(v) + epsilon)``.
+        """
+        b1_power = self.power(self.convert_to_tensor(beta_1, self.dtype_name(step)), step)
+        b2_power = self.power(self.convert_to_tensor(beta_2, self.dtype_name(step)), step)
+        alpha = self.divide(
+            self.multiply(learning_rate, self.sqrt(self.subtract(1.0, b2_power))),
+            self.subtract(1.0, b1_power),
+        )
+        for i, (w, g, m, v) in enumerate(zip(variables, grads, ms, vs)):
+            new_m = self.add(m.value, self.multiply(self.subtract(g, m.value), 1.0 - beta_1))
+            new_v = self.add(v.value, self.multiply(self.subtract(self.square(g), v.value), 1.0 - beta_2))
+            m.assign(new_m)
+            v.assign(new_v)
+            if vhats is not None:
+                new_v = self.maximum(vhats[i].value, new_v)
+                vhats[i].assign(new_v)
+            update = self.divide(self.multiply(new_m, alpha), self.add(self.sqrt(new_v), epsilon))
+            w.assign(self.subtract(w.value, update))

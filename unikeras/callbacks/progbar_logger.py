@@ -1,0 +1,73 @@
+"""Prints training progress: a bar per epoch (``verbose=1``) or a line per epoch (``verbose=2``)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from unikeras.callbacks.callback import Callback
+from unikeras.utils.progbar import Progbar
+
+
+class ProgbarLogger(Callback):
+    """Keras's progress display for ``fit``, ``evaluate`` and ``predict``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._progbar: Progbar | None = None
+        self._epochs = 1
+        self._verbose = 1
+
+    def set_params(self, params: dict) -> None:
+        super().set_params(params)
+        self._verbose = params.get("verbose", 1)
+        self._epochs = params.get("epochs", 1)
+        self._steps = params.get("steps")
+
+    def _new_bar(self) -> None:
+        self._progbar = Progbar(self._steps, verbose=self._verbose)
+
+    def on_epoch_begin(self, epoch: int, logs: Mapping | None = None) -> None:
+        if self._verbose and self._epochs > 1:
+            print(f"Epoch {epoch + 1}/{self._epochs}")
+        self._new_bar()
+
+    def on_train_batch_end(self, batch: int, logs: Mapping | None = None) -> None:
+        if self._verbose == 1 and self._progbar is not None:
+            self._progbar.update(batch + 1, _items(logs) if self._progbar_would_draw() else None, finalize=False)
+
+    def _progbar_would_draw(self) -> bool:
+        import time
+
+        bar = self._progbar
+        return bar is not None and bar._dynamic and time.perf_counter() - bar._last_draw >= bar.interval
+
+    def on_epoch_end(self, epoch: int, logs: Mapping | None = None) -> None:
+        if self._progbar is not None:
+            self._progbar.update(self._steps or 0, _items(logs), finalize=True)
+
+    def on_test_begin(self, logs: Mapping | None = None) -> None:
+        if self.params.get("mode") == "evaluate":
+            self._new_bar()
+
+    def on_test_batch_end(self, batch: int, logs: Mapping | None = None) -> None:
+        if self.params.get("mode") == "evaluate" and self._verbose == 1 and self._progbar is not None:
+            self._progbar.update(batch + 1, _items(logs) if self._progbar_would_draw() else None, finalize=False)
+
+    def on_test_end(self, logs: Mapping | None = None) -> None:
+        if self.params.get("mode") == "evaluate" and self._progbar is not None:
+            self._progbar.update(self._steps or 0, _items(logs), finalize=True)
+
+    def on_predict_begin(self, logs: Mapping | None = None) -> None:
+        self._new_bar()
+
+    def on_predict_batch_end(self, batch: int, logs: Mapping | None = None) -> None:
+        if self._verbose == 1 and self._progbar is not None:
+            self._progbar.update(batch + 1, finalize=False)
+
+    def on_predict_end(self, logs: Mapping | None = None) -> None:
+        if self._progbar is not None:
+            self._progbar.update(self._steps or 0, finalize=True)
+
+
+def _items(logs: Mapping | None) -> list[tuple[str, float]]:
+    return [(k, float(v)) for k, v in (logs or {}).items()]

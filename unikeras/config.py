@@ -1,0 +1,111 @@
+"""Settings: the backend name, floatx, epsilon and image data format.
+
+The backend comes from ``UNIKERAS_BACKEND``, then ``~/.unikeras/unikeras.json``
+(``{"backend": "jax"}``; the folder moves with ``UNIKERAS_HOME``), then the default, torch.
+Choosing a backend imports nothing; its framework loads on first use.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+from unikeras import backends
+
+DEFAULT_BACKEND = "torch"
+_FLOATX_CHOICES = ("float16", "bfloat16", "float32", "float64")
+_DATA_FORMATS = ("channels_last", "channels_first")
+
+
+def config_path() -> Path:
+    """Where the config file is read from."""
+    home = os.environ.get("UNIKERAS_HOME") or os.path.join(os.path.expanduser("~"), ".unikeras")
+    return Path(home) / "unikeras.json"
+
+
+def _read_config_file() -> dict:
+    path = config_path()
+    if not path.is_file():
+        return {}
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError) as err:
+        raise ValueError(f"Cannot read the unikeras config file {path}: {err}") from err
+    if not isinstance(data, dict):
+        raise ValueError(f"The unikeras config file {path} must hold a JSON object, found {type(data).__name__}.")
+    return data
+
+
+def _initial_backend() -> str:
+    name = os.environ.get("UNIKERAS_BACKEND") or _read_config_file().get("backend") or DEFAULT_BACKEND
+    return backends.check_name(name)
+
+
+_file_settings = _read_config_file()
+_backend_name: str = _initial_backend()
+_floatx: str = _file_settings.get("floatx", "float32")
+_epsilon: float = float(_file_settings.get("epsilon", 1e-7))
+_image_data_format: str = _file_settings.get("image_data_format", "channels_last")
+
+
+def backend() -> str:
+    """The name of the backend new layers and ops use."""
+    return _backend_name
+
+
+def set_backend(name: str) -> None:
+    """Use backend ``name`` for what is built and run next (no restart needed).
+
+    Models built before keep the backend they were built on.
+    """
+    global _backend_name
+    _backend_name = backends.check_name(name)
+    backends._reset_active()
+
+
+@contextlib.contextmanager
+def use_backend(name: str) -> Iterator[None]:
+    """``with use_backend("jax"):`` builds and runs on jax inside the block."""
+    previous = _backend_name
+    set_backend(name)
+    try:
+        yield
+    finally:
+        set_backend(previous)
+
+
+def floatx() -> str:
+    """Default float dtype name (``"float32"``)."""
+    return _floatx
+
+
+def set_floatx(value: str) -> None:
+    global _floatx
+    if value not in _FLOATX_CHOICES:
+        raise ValueError(f"floatx must be one of {_FLOATX_CHOICES}, received {value!r}.")
+    _floatx = value
+
+
+def epsilon() -> float:
+    """The fuzz factor used in numeric expressions (``1e-7``)."""
+    return _epsilon
+
+
+def set_epsilon(value: float) -> None:
+    global _epsilon
+    _epsilon = float(value)
+
+
+def image_data_format() -> str:
+    """``"channels_last"`` (default) or ``"channels_first"``."""
+    return _image_data_format
+
+
+def set_image_data_format(data_format: str) -> None:
+    global _image_data_format
+    if data_format not in _DATA_FORMATS:
+        raise ValueError(f"image_data_format must be one of {_DATA_FORMATS}, received {data_format!r}.")
+    _image_data_format = data_format

@@ -1,0 +1,109 @@
+"""Core layers: Dense, and the input layer behind ``unikeras.Input``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from unikeras import activations, config, initializers
+from unikeras.layers.layer import Layer
+from unikeras.ops.dispatch import active
+from unikeras.symbolic import KerasTensor
+
+
+class Dense(Layer):
+    """``activation(inputs @ kernel + bias)``; kernel of shape ``(input_dim, units)``.
+
+    Args:
+        units: positive int, output size.
+        activation: name or callable; ``None`` is linear.
+        use_bias: whether to add a bias vector.
+        kernel_initializer: initializer for the kernel (``"glorot_uniform"``).
+        bias_initializer: initializer for the bias (``"zeros"``).
+    """
+
+    def __init__(
+        self,
+        units: int,
+        activation: Any = None,
+        use_bias: bool = True,
+        kernel_initializer: Any = "glorot_uniform",
+        bias_initializer: Any = "zeros",
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        if not isinstance(units, int) or isinstance(units, bool) or units <= 0:
+            raise ValueError(f"Dense '{self.name}': `units` must be a positive int, received {units!r}.")
+        self.units = units
+        self.activation = activations.get(activation)
+        self.use_bias = use_bias
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+
+    def build(self, input_shape: tuple) -> None:
+        input_dim = input_shape[-1]
+        if input_dim is None:
+            raise ValueError(f"Dense '{self.name}': the last input axis must be known, received shape {input_shape}.")
+        self.kernel = self.add_weight((input_dim, self.units), self.kernel_initializer, name="kernel")
+        self.bias = self.add_weight((self.units,), self.bias_initializer, name="bias") if self.use_bias else None
+        self._expected_axes = {-1: input_dim}
+
+    def call(self, inputs: Any) -> Any:
+        b = active()
+        outputs = b.matmul(inputs, self.kernel.value)
+        if self.bias is not None:
+            outputs = b.add(outputs, self.bias.value)
+        return self.activation(outputs)
+
+    def compute_output_shape(self, input_shape: tuple) -> tuple:
+        return tuple(input_shape[:-1]) + (self.units,)
+
+    def get_config(self) -> dict:
+        return {
+            **super().get_config(),
+            "units": self.units,
+            "activation": activations.serialize(self.activation),
+            "use_bias": self.use_bias,
+            "kernel_initializer": initializers.serialize(self.kernel_initializer),
+            "bias_initializer": initializers.serialize(self.bias_initializer),
+        }
+
+
+class InputLayer(Layer):
+    """The layer behind a model input: holds the input's shape and dtype, passes data through.
+
+    Args:
+        shape: shape without the batch axis.
+        batch_size: optional fixed batch size.
+        dtype: input dtype (``floatx()``).
+    """
+
+    def __init__(self, shape: tuple | None = None, batch_size: int | None = None, dtype: str | None = None,
+                 name: str | None = None, **kwargs: Any) -> None:
+        if shape is None and "input_shape" in kwargs:
+            shape = kwargs.pop("input_shape")
+        if "batch_shape" in kwargs:
+            batch_shape = tuple(kwargs.pop("batch_shape"))
+            batch_size, shape = batch_shape[0], batch_shape[1:]
+        super().__init__(name=name, dtype=dtype, **kwargs)
+        if shape is None:
+            raise ValueError(f"InputLayer '{self.name}': `shape` is required.")
+        shape = (shape,) if isinstance(shape, int) else tuple(shape)
+        self.batch_shape = (batch_size,) + shape
+        self.output = KerasTensor(self.batch_shape, dtype=self.dtype, name=self.name, layer=self)
+        self.built = True
+
+    def call(self, inputs: Any) -> Any:
+        return inputs
+
+    def get_config(self) -> dict:
+        return {"batch_shape": list(self.batch_shape), "dtype": self.dtype, "name": self.name}
+
+
+def Input(shape: tuple | None = None, batch_size: int | None = None, dtype: str | None = None,
+          name: str | None = None, batch_shape: tuple | None = None) -> KerasTensor:  # noqa: N802 - Keras's name
+    """A symbolic model input of ``shape`` (without the batch axis)."""
+    if batch_shape is not None:
+        layer = InputLayer(batch_shape=batch_shape, dtype=dtype or config.floatx(), name=name)
+    else:
+        layer = InputLayer(shape=shape, batch_size=batch_size, dtype=dtype or config.floatx(), name=name)
+    return layer.output

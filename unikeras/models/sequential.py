@@ -1,0 +1,102 @@
+"""``Sequential``: a linear stack of layers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from unikeras.layers.core import InputLayer
+from unikeras.layers.layer import Layer
+from unikeras.models.model import Model
+from unikeras.symbolic import KerasTensor
+
+
+class Sequential(Model):
+    """Layers applied one after the other.
+
+    Args:
+        layers: list of layers; may start with ``unikeras.Input(shape)``.
+        name: model name.
+    """
+
+    def __init__(self, layers: list[Any] | None = None, trainable: bool = True, name: str | None = None) -> None:
+        super().__init__(trainable=trainable, name=name)
+        self._input_batch_shape: tuple | None = None
+        for layer in layers or []:
+            self.add(layer, rebuild=False)
+        self._build_if_shape_known()
+
+    def add(self, layer: Any, rebuild: bool = True) -> None:
+        """Append a layer (or set the input with ``unikeras.Input``)."""
+        if isinstance(layer, KerasTensor):
+            layer = layer.layer
+        if isinstance(layer, InputLayer):
+            if self._layers:
+                raise ValueError(f"Sequential '{self.name}': an Input can only come first.")
+            self._input_batch_shape = layer.batch_shape
+            return
+        if not isinstance(layer, Layer):
+            raise TypeError(f"Sequential '{self.name}'.add(): expected a Layer, received {type(layer).__name__}.")
+        if not self._layers and layer._input_shape_arg is not None and self._input_batch_shape is None:
+            self._input_batch_shape = (None,) + layer._input_shape_arg
+        self._layers.append(layer)
+        self.built = False
+        self._step_functions = {}
+        if rebuild:
+            self._build_if_shape_known()
+
+    def pop(self) -> Layer:
+        """Remove and return the last layer."""
+        if not self._layers:
+            raise IndexError(f"Sequential '{self.name}' has no layers to pop.")
+        layer = self._layers.pop()
+        self.built = False
+        self._step_functions = {}
+        self._build_if_shape_known()
+        return layer
+
+    def _build_if_shape_known(self) -> None:
+        if self._input_batch_shape is not None and self._layers:
+            self._maybe_build(self._input_batch_shape)
+
+    def build(self, input_shape: tuple) -> None:
+        self.compute_output_shape(input_shape)
+        self._expected_input_shape = (None,) + tuple(input_shape[1:])
+        self._check_single_backend()
+
+    def compute_output_shape(self, input_shape: tuple) -> tuple:
+        """Build each layer in turn on symbolic inputs (checking shapes); the final shape."""
+        tensor = KerasTensor((None,) + tuple(input_shape[1:]), dtype=self.dtype)
+        for layer in self._layers:
+            tensor = layer(tensor)
+        return tensor.shape
+
+    def build_for_input_shape(self, input_shape: tuple) -> tuple:
+        if not self.built:
+            self._maybe_build(input_shape)
+        return self.compute_output_shape(input_shape)
+
+    def call(self, inputs: Any, training: bool | None = None) -> Any:
+        x = inputs
+        for layer in self._layers:
+            x = layer(x, training=training)
+        return x
+
+    def get_config(self) -> dict:
+        layers = [{"class_name": type(layer).__name__, "config": layer.get_config()} for layer in self._layers]
+        cfg = {"name": self.name, "trainable": self.trainable, "layers": layers}
+        if self._input_batch_shape is not None:
+            cfg["input_shape"] = list(self._input_batch_shape)
+        return cfg
+
+    @classmethod
+    def from_config(cls, config: dict) -> Sequential:
+        from unikeras import layers as layers_module
+
+        model = cls(name=config.get("name"), trainable=config.get("trainable", True))
+        if config.get("input_shape"):
+            model.add(InputLayer(batch_shape=tuple(config["input_shape"])), rebuild=False)
+        for spec in config["layers"]:
+            layer_cls = getattr(layers_module, spec["class_name"])
+            model.add(layer_cls.from_config(spec["config"]), rebuild=False)
+        model._build_if_shape_known()
+        return model

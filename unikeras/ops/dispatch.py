@@ -1,0 +1,37 @@
+"""Thin dispatch from public ops to the active backend's primitive of the same name."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from unikeras import backends
+from unikeras.backends.base import Backend
+from unikeras.variables import Variable
+
+
+def _unwrap(args: tuple) -> tuple:
+    return tuple(a.value if isinstance(a, Variable) else a for a in args)
+
+
+def primitive(name: str) -> Callable[..., Any]:
+    """A public op calling ``Backend.<name>`` on the active backend (Variables read as values)."""
+    contract = getattr(Backend, name)
+
+    @functools.wraps(contract)
+    def op(*args: Any, **kwargs: Any) -> Any:
+        backend = backends._active or backends.current()
+        if Variable in map(type, args):
+            args = _unwrap(args)
+        return getattr(backend, name)(*args, **kwargs)
+
+    op.__qualname__ = name
+    op.__wrapped__ = None  # the signature shown is the contract's, without `self`
+    del op.__wrapped__
+    return op
+
+
+def active() -> Backend:
+    """The backend ops dispatch to."""
+    return backends._active or backends.current()

@@ -1,0 +1,138 @@
+"""NumPy-like ops (Keras's ``keras.ops.numpy``), dispatched to the active backend."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from unikeras.ops.dispatch import active, primitive
+
+add = primitive("add")
+subtract = primitive("subtract")
+multiply = primitive("multiply")
+divide = primitive("divide")
+floor_divide = primitive("floor_divide")
+mod = primitive("mod")
+power = primitive("power")
+maximum = primitive("maximum")
+minimum = primitive("minimum")
+negative = primitive("negative")
+abs = primitive("abs")  # noqa: A001 - Keras's name
+sign = primitive("sign")
+square = primitive("square")
+sqrt = primitive("sqrt")
+exp = primitive("exp")
+expm1 = primitive("expm1")
+log = primitive("log")
+log1p = primitive("log1p")
+sin = primitive("sin")
+cos = primitive("cos")
+tanh = primitive("tanh")
+floor = primitive("floor")
+ceil = primitive("ceil")
+where = primitive("where")
+equal = primitive("equal")
+not_equal = primitive("not_equal")
+less = primitive("less")
+less_equal = primitive("less_equal")
+greater = primitive("greater")
+greater_equal = primitive("greater_equal")
+logical_and = primitive("logical_and")
+logical_or = primitive("logical_or")
+logical_not = primitive("logical_not")
+isnan = primitive("isnan")
+isfinite = primitive("isfinite")
+sum = primitive("sum")  # noqa: A001 - Keras's name
+mean = primitive("mean")
+max = primitive("max")  # noqa: A001 - Keras's name
+min = primitive("min")  # noqa: A001 - Keras's name
+prod = primitive("prod")
+var = primitive("var")
+argmax = primitive("argmax")
+argmin = primitive("argmin")
+any = primitive("any")  # noqa: A001 - Keras's name
+all = primitive("all")  # noqa: A001 - Keras's name
+cumsum = primitive("cumsum")
+cumprod = primitive("cumprod")
+sort = primitive("sort")
+argsort = primitive("argsort")
+reshape = primitive("reshape")
+transpose = primitive("transpose")
+expand_dims = primitive("expand_dims")
+squeeze = primitive("squeeze")
+broadcast_to = primitive("broadcast_to")
+concatenate = primitive("concatenate")
+stack = primitive("stack")
+split = primitive("split")
+take = primitive("take")
+take_along_axis = primitive("take_along_axis")
+tile = primitive("tile")
+repeat = primitive("repeat")
+flip = primitive("flip")
+roll = primitive("roll")
+matmul = primitive("matmul")
+einsum = primitive("einsum")
+tensordot = primitive("tensordot")
+zeros = primitive("zeros")
+ones = primitive("ones")
+full = primitive("full")
+arange = primitive("arange")
+eye = primitive("eye")
+zeros_like = primitive("zeros_like")
+ones_like = primitive("ones_like")
+copy = primitive("copy")
+absolute = abs
+amax = max
+amin = min
+
+
+def clip(x: Any, x_min: Any, x_max: Any) -> Any:
+    """``np.clip`` with scalar bounds."""
+    return active().clip(x, x_min, x_max)
+
+
+def round(x: Any, decimals: int = 0) -> Any:  # noqa: A001 - Keras's name
+    """``np.round``: halves to even, to ``decimals`` places."""
+    backend = active()
+    if decimals == 0:
+        return backend.round(x)
+    factor = 10.0**decimals
+    return backend.divide(backend.round(backend.multiply(x, factor)), factor)
+
+
+def pad(x: Any, pad_width: Any, mode: str = "constant", constant_values: Any = None) -> Any:
+    """``np.pad`` (mode ``"constant"``); ``pad_width`` as in NumPy."""
+    if mode != "constant":
+        raise ValueError(f"pad(): only mode='constant' is supported, received mode={mode!r}.")
+    backend = active()
+    ndim = len(backend.shape(x))
+    widths = [tuple(int(v) for v in w) for w in _expand_pad_width(pad_width, ndim)]
+    return backend.pad(x, widths, 0 if constant_values is None else constant_values)
+
+
+def _expand_pad_width(pad_width: Any, ndim: int) -> list:
+    if isinstance(pad_width, int):
+        return [(pad_width, pad_width)] * ndim
+    pad_width = list(pad_width)
+    if len(pad_width) == 2 and all(isinstance(v, int) for v in pad_width):
+        return [tuple(pad_width)] * ndim
+    if len(pad_width) == 1:
+        return [tuple(pad_width[0])] * ndim
+    return pad_width
+
+
+def std(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    """``np.std`` (``ddof=0``)."""
+    backend = active()
+    return backend.sqrt(backend.var(x, axis=axis, keepdims=keepdims))
+
+
+def size(x: Any) -> int:
+    """Number of elements."""
+    n = 1
+    for d in active().shape(x):
+        n *= d
+    return n
+
+
+def ndim(x: Any) -> int:
+    return len(active().shape(x))

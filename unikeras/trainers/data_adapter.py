@@ -1,0 +1,98 @@
+"""Array inputs for ``fit`` / ``evaluate`` / ``predict``: validation, splitting and batching."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+from unikeras import backends
+
+
+def to_array(value: Any, name: str) -> np.ndarray | None:
+    """``value`` as a NumPy array (accepts NumPy, lists, Variables and any backend's tensors)."""
+    if value is None or isinstance(value, np.ndarray):
+        return value
+    if hasattr(value, "numpy") and callable(value.numpy):
+        return np.asarray(value.numpy())
+    for backend_name in backends.available():
+        backend = backends._loaded.get(backend_name)
+        if backend is not None and backend.is_tensor(value):
+            return backend.to_numpy(value)
+    try:
+        return np.asarray(value)
+    except Exception as err:  # noqa: BLE001 - reported as the argument's fault
+        raise ValueError(f"`{name}` must be array-like, received {type(value).__name__}.") from err
+
+
+def check_lengths(x: np.ndarray, y: np.ndarray | None, sample_weight: np.ndarray | None) -> None:
+    if x.ndim == 0:
+        raise ValueError(f"`x` must have a batch axis, received a scalar of shape {x.shape}.")
+    if y is not None and len(y) != len(x):
+        raise ValueError(f"`x` and `y` must have the same number of samples: x has {len(x)}, y has {len(y)}.")
+    if sample_weight is not None and len(sample_weight) != len(x):
+        raise ValueError(
+            f"`sample_weight` must have one entry per sample: x has {len(x)}, sample_weight has {len(sample_weight)}."
+        )
+
+
+def split_validation(
+    x: np.ndarray, y: np.ndarray | None, sample_weight: np.ndarray | None, validation_split: float
+) -> tuple[tuple, tuple]:
+    """Keras's rule: the last ``validation_split`` fraction of the samples, before shuffling."""
+    if not 0.0 < validation_split < 1.0:
+        raise ValueError(f"`validation_split` must be in (0, 1), received {validation_split!r}.")
+    split_at = int(math.floor(len(x) * (1.0 - validation_split)))
+    if split_at == 0 or split_at == len(x):
+        raise ValueError(
+            f"`validation_split={validation_split}` leaves no training or no validation samples out of {len(x)}."
+        )
+
+    def cut(a: np.ndarray | None, part: slice) -> np.ndarray | None:
+        return None if a is None else a[part]
+
+    train = (x[:split_at], cut(y, slice(None, split_at)), cut(sample_weight, slice(None, split_at)))
+    val = (x[split_at:], cut(y, slice(split_at, None)), cut(sample_weight, slice(split_at, None)))
+    return train, val
+
+
+class ArrayBatches:
+    """Batches of ``(x, y, sample_weight)`` NumPy arrays, reshuffled each epoch if ``shuffle``."""
+
+    def __init__(self, x: np.ndarray, y: np.ndarray | None = None, sample_weight: np.ndarray | None = None,
+                 batch_size: int = 32, shuffle: bool = False, seed: int | None = None) -> None:
+        if not isinstance(batch_size, int) or batch_size <= 0:
+            raise ValueError(f"`batch_size` must be a positive int, received {batch_size!r}.")
+        self.x, self.y, self.sample_weight = x, y, sample_weight
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+        self._rng = np.random.default_rng(seed)
+
+    @property
+    def num_samples(self) -> int:
+        return len(self.x)
+
+    @property
+    def num_batches(self) -> int:
+        return math.ceil(self.num_samples / self.batch_size)
+
+    def __iter__(self) -> Iterator[tuple[np.ndarray, np.ndarray | None, np.ndarray | None]]:
+        n = self.num_samples
+        if self.shuffle:
+            order = self._rng.permutation(n)
+            x, y, sw = self.x[order], _take(self.y, order), _take(self.sample_weight, order)
+        else:
+            x, y, sw = self.x, self.y, self.sample_weight
+        for start in range(0, n, self.batch_size):
+            end = start + self.batch_size
+            yield x[start:end], _cut(y, start, end), _cut(sw, start, end)
+
+
+def _take(a: np.ndarray | None, order: np.ndarray) -> np.ndarray | None:
+    return None if a is None else a[order]
+
+
+def _cut(a: np.ndarray | None, start: int, end: int) -> np.ndarray | None:
+    return None if a is None else a[start:end]

@@ -1,0 +1,58 @@
+"""The train / test / predict steps, written once; each backend compiles them its own way
+(``Backend.make_step``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+
+def make_train_step(model: Any) -> Callable[..., Any]:
+    backend = model.backend
+    trainable = model.trainable_variables
+    optimizer = model.optimizer
+    optimizer_built = optimizer.built
+    if not optimizer_built:
+        optimizer.build(trainable)
+    metrics = model.compiled_metrics
+    tracker = model.loss_tracker
+
+    def train_step(x: Any, y: Any, sample_weight: Any) -> Any:
+        def forward() -> tuple[Any, Any]:
+            y_pred = model(x, training=True)
+            return model.compute_loss(y, y_pred, sample_weight), y_pred
+
+        (loss, y_pred), grads = backend.value_and_grad(forward, trainable, has_aux=True)()
+        optimizer.apply(grads, trainable)
+        tracker.update_state(loss, sample_weight=backend.shape(x)[0])
+        y_pred = backend.stop_gradient(y_pred)
+        for metric in metrics:
+            metric.update_state(y, y_pred, sample_weight)
+        return loss
+
+    state = model.variables + optimizer.variables + model.metric_variables
+    return backend.make_step(train_step, state, model.jit_compile)
+
+
+def make_test_step(model: Any) -> Callable[..., Any]:
+    backend = model.backend
+    metrics = model.compiled_metrics
+    tracker = model.loss_tracker
+
+    def test_step(x: Any, y: Any, sample_weight: Any) -> Any:
+        y_pred = model(x, training=False)
+        loss = model.compute_loss(y, y_pred, sample_weight)
+        tracker.update_state(loss, sample_weight=backend.shape(x)[0])
+        for metric in metrics:
+            metric.update_state(y, y_pred, sample_weight)
+        return loss
+
+    state = model.variables + model.metric_variables
+    return backend.make_step(test_step, state, model.jit_compile)
+
+
+def make_predict_step(model: Any) -> Callable[..., Any]:
+    def predict_step(x: Any) -> Any:
+        return model(x, training=False)
+
+    return model.backend.make_step(predict_step, model.variables, model.jit_compile)
