@@ -564,8 +564,10 @@ class Backend(abc.ABC):
 
         ``fn(*tensors)`` reads and assigns the variables in ``state`` (every variable it
         touches: model, optimizer, metrics, seed counters) and returns a tensor or a tuple,
-        list or dict of tensors. The callable takes the same arguments (tensors or ``None``)
-        and returns ``fn``'s result; afterwards every variable holds the value ``fn`` left.
+        list or dict of tensors. The callable takes the same arguments as NumPy arrays, native
+        tensors or ``None`` (it converts NumPy input itself, the cheapest way its framework
+        allows) and returns ``fn``'s result; afterwards every variable holds the value ``fn``
+        left.
         ``jit_compile``: ``True`` asks for the framework's strongest compiler (XLA,
         ``torch.compile``), ``False`` for the plain path, ``"auto"`` for what trains small
         models fastest on that framework.
@@ -574,7 +576,12 @@ class Backend(abc.ABC):
         are mutable and whose ``value_and_grad`` works eagerly.
         """
         del state, jit_compile
-        return fn
+        convert = self.convert_to_tensor
+
+        def step(*args: Any) -> Any:
+            return fn(*[convert(a) if isinstance(a, np.ndarray) else a for a in args])
+
+        return step
 
     def synchronize(self, x: Any = None) -> None:
         """Block until ``x`` (or all pending work) is computed. Eager frameworks: no-op."""

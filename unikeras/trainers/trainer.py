@@ -161,9 +161,6 @@ class Trainer:
             fn = self._step_functions[kind] = builder[kind](self)
         return fn
 
-    def _tensor(self, array: np.ndarray | None) -> Any:
-        return None if array is None else self._backend.convert_to_tensor(array)
-
     def _read_logs(self) -> dict[str, float]:
         return {m.name: float(self._backend.to_numpy(m.result())) for m in self.metrics}
 
@@ -226,7 +223,7 @@ class Trainer:
                 for step, (xb, yb, swb) in enumerate(batches):
                     if wants_begin:
                         callback_list.on_train_batch_begin(step)
-                    train_step(self._tensor(xb), self._tensor(yb), self._tensor(swb))
+                    train_step(xb, yb, swb)
                     if wants_end:
                         callback_list.on_train_batch_end(step, LazyLogs(self._read_logs))
                 logs = self._read_logs()
@@ -249,7 +246,7 @@ class Trainer:
         if callback_list is not None:
             callback_list.on_test_begin()
         for step, (xb, yb, swb) in enumerate(batches):
-            test_step(self._tensor(xb), self._tensor(yb), self._tensor(swb))
+            test_step(xb, yb, swb)
             if wants_end:
                 callback_list.on_test_batch_end(step, LazyLogs(self._read_logs))
         logs = self._read_logs()
@@ -305,7 +302,7 @@ class Trainer:
             predict_step = self._step_function("predict")
             callback_list.on_predict_begin()
             for step, (xb, _, _) in enumerate(batches):
-                outputs.append(predict_step(self._tensor(xb)))
+                outputs.append(predict_step(xb))
                 callback_list.on_predict_batch_end(step)
             result = np.concatenate([self._backend.to_numpy(o) for o in outputs], axis=0)
             callback_list.on_predict_end()
@@ -319,7 +316,7 @@ class Trainer:
         self._prepare_model(x, y)
         with backends.activated(self._backend):
             self._reset_metrics()
-            self._step_function("train")(self._tensor(x), self._tensor(y), self._tensor(sample_weight))
+            self._step_function("train")(x, y, sample_weight)
             logs = self._read_logs()
         return logs if return_dict else ([logs[n] for n in self.metrics_names] if len(logs) > 1 else logs["loss"])
 
