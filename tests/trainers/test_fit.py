@@ -188,3 +188,15 @@ def test_validation_split_out_of_range(backend, rng):
     model.compile(optimizer="sgd", loss="mse")
     with pytest.raises(ValueError, match="validation_split"):
         model.fit(np.zeros((10, 4)), np.zeros((10, 2)), validation_split=1.5, verbose=0)
+
+
+def test_run_eagerly_trains_the_same_as_the_compiled_step(backend, rng):
+    x, y = _blobs(rng, 64)
+    results = []
+    for run_eagerly in (False, True):
+        unikeras.utils.set_random_seed(3)
+        model = _classifier()
+        model.compile(optimizer="sgd", loss=unikeras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                      run_eagerly=run_eagerly)
+        results.append(model.fit(x, y, epochs=2, batch_size=16, shuffle=False, verbose=0).history["loss"])
+    np.testing.assert_allclose(results[0], results[1], rtol=1e-5)

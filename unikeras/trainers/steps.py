@@ -3,16 +3,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
+
+from unikeras.backends.base import Backend
+
+
+def _compile(model: Any, fn: Callable[..., Any], state: Sequence[Any]) -> Callable[..., Any]:
+    """The backend's own step, or the contract's eager fallback when ``run_eagerly``."""
+    if model.run_eagerly:
+        return Backend.make_step(model.backend, fn, state, False)
+    return model.backend.make_step(fn, state, model.jit_compile)
 
 
 def make_train_step(model: Any) -> Callable[..., Any]:
     backend = model.backend
     trainable = model.trainable_variables
     optimizer = model.optimizer
-    optimizer_built = optimizer.built
-    if not optimizer_built:
+    if not optimizer.built:
         optimizer.build(trainable)
     metrics = model.compiled_metrics
     tracker = model.loss_tracker
@@ -30,8 +38,7 @@ def make_train_step(model: Any) -> Callable[..., Any]:
             metric.update_state(y, y_pred, sample_weight)
         return loss
 
-    state = model.variables + optimizer.variables + model.metric_variables
-    return backend.make_step(train_step, state, model.jit_compile)
+    return _compile(model, train_step, model.variables + optimizer.variables + model.metric_variables)
 
 
 def make_test_step(model: Any) -> Callable[..., Any]:
@@ -47,12 +54,11 @@ def make_test_step(model: Any) -> Callable[..., Any]:
             metric.update_state(y, y_pred, sample_weight)
         return loss
 
-    state = model.variables + model.metric_variables
-    return backend.make_step(test_step, state, model.jit_compile)
+    return _compile(model, test_step, model.variables + model.metric_variables)
 
 
 def make_predict_step(model: Any) -> Callable[..., Any]:
     def predict_step(x: Any) -> Any:
         return model(x, training=False)
 
-    return model.backend.make_step(predict_step, model.variables, model.jit_compile)
+    return _compile(model, predict_step, model.variables)

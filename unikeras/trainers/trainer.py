@@ -45,6 +45,7 @@ class Trainer:
         self.compiled_metrics: list[metrics_module.Metric] = []
         self.loss_tracker: metrics_module.Mean | None = None
         self.jit_compile: bool | str = "auto"
+        self.run_eagerly = False
         self.stop_training = False
         self.history: History | None = None
         self._step_functions: dict[str, Callable[..., Any]] = {}
@@ -64,7 +65,7 @@ class Trainer:
             optimizer: name (``"sgd"``, ``"adam"``) or Optimizer instance.
             loss: name, Loss instance, or function ``(y_true, y_pred) -> losses``.
             metrics: names (``"accuracy"``), Metric instances or functions.
-            run_eagerly: run steps without the framework's compiler.
+            run_eagerly: run steps as plain eager code (no graph, no jit), for debugging.
             jit_compile: ``True`` for the strongest compiler, ``"auto"`` for each backend's
                 fastest default.
         """
@@ -79,6 +80,7 @@ class Trainer:
             self.compiled_metrics = [metrics_module.get(m, loss_name) for m in (metrics or [])]
             self.loss_tracker = metrics_module.Mean(name="loss")
             self._metrics_backend = backends.current()
+        self.run_eagerly = bool(run_eagerly)
         self.jit_compile = False if run_eagerly else jit_compile
         self._step_functions = {}
         self.compiled = True
