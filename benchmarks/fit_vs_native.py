@@ -49,14 +49,17 @@ def unikeras_runner(backend: str, x: np.ndarray, y: np.ndarray):
 
     unikeras.config.set_backend(backend)
     unikeras.utils.set_random_seed(0)
-    model = unikeras.Sequential([
-        unikeras.Input((64,)),
-        layers.Dense(64, activation="relu"),
-        layers.Dense(64, activation="relu"),
-        layers.Dense(10),
-    ])
-    model.compile(optimizer=unikeras.optimizers.Adam(1e-3),
-                  loss=unikeras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    model = unikeras.Sequential(
+        [
+            unikeras.Input((64,)),
+            layers.Dense(64, activation="relu"),
+            layers.Dense(64, activation="relu"),
+            layers.Dense(10),
+        ]
+    )
+    model.compile(
+        optimizer=unikeras.optimizers.Adam(1e-3), loss=unikeras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    )
 
     def run() -> None:
         model.fit(x, y, batch_size=BATCH_SIZE, epochs=EPOCHS_PER_RUN, verbose=0)
@@ -122,16 +125,23 @@ def main() -> None:
     print(f"digits MLP 64-64-64-10, Adam, batch {BATCH_SIZE}, {args.rounds} alternating rounds, 1 thread")
     print(f"{'backend':<12}{'unikeras steps/s':>18}{'native steps/s':>16}{'ratio':>8}   95% CI")
     for backend in args.backends.split(","):
-        proc = subprocess.run([sys.executable, __file__, "--worker", backend, "--rounds", str(args.rounds)],
-                              env=env, capture_output=True, text=True)
+        proc = subprocess.run(
+            [sys.executable, __file__, "--worker", backend, "--rounds", str(args.rounds)],
+            env=env,
+            capture_output=True,
+            text=True,
+        )
         if proc.returncode != 0:
-            print(f"{backend:<12} failed: {proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else proc.returncode}")
+            reason = proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else f"exit {proc.returncode}"
+            print(f"{backend:<12} failed: {reason}")
             continue
         row = json.loads(proc.stdout.strip().splitlines()[-1])
         results.append(row)
         low, high = row["ratio_ci95"]
-        print(f"{backend:<12}{row['unikeras_steps_per_s']:>18.0f}{row['native_steps_per_s']:>16.0f}"
-              f"{row['ratio_median']:>8.2f}   [{low:.2f}, {high:.2f}]")
+        print(
+            f"{backend:<12}{row['unikeras_steps_per_s']:>18.0f}{row['native_steps_per_s']:>16.0f}"
+            f"{row['ratio_median']:>8.2f}   [{low:.2f}, {high:.2f}]"
+        )
     Path(args.json).parent.mkdir(parents=True, exist_ok=True)
     Path(args.json).write_text(json.dumps(results, indent=2))
     print(f"results written to {args.json}")

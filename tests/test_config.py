@@ -19,7 +19,9 @@ def _backend_in_subprocess(env_backend: str | None, home: str) -> str:
     if env_backend:
         env["UNIKERAS_BACKEND"] = env_backend
     code = "import unikeras; print(unikeras.config.backend())"
-    return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout.strip()
+    return subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    ).stdout.strip()
 
 
 def test_default_file_and_environment_order(tmp_path):
@@ -56,7 +58,7 @@ def test_missing_framework_names_the_pip_extra():
     backends.register("missing", load_missing, framework="a_framework_that_is_not_installed", pip_extra="missing")
     try:
         assert "missing" in backends.registered() and "missing" not in backends.available()
-        with pytest.raises(ImportError, match=r'needs the .*a_framework_that_is_not_installed.*unikeras\[missing\]'):
+        with pytest.raises(ImportError, match=r"needs the .*a_framework_that_is_not_installed.*unikeras\[missing\]"):
             backends.get("missing")
     finally:
         backends._factories.pop("missing")

@@ -7,17 +7,19 @@ import numpy as np
 import pytest
 
 import unikeras
-from unikeras import layers
 from tests.conftest import BACKENDS, load_backend
+from unikeras import layers
 
 
 def _mlp():
-    return unikeras.Sequential([
-        unikeras.Input((64,)),
-        layers.Dense(32, activation="relu"),
-        layers.Dense(32, activation="tanh"),
-        layers.Dense(10, activation="softmax"),
-    ])
+    return unikeras.Sequential(
+        [
+            unikeras.Input((64,)),
+            layers.Dense(32, activation="relu"),
+            layers.Dense(32, activation="tanh"),
+            layers.Dense(10, activation="softmax"),
+        ]
+    )
 
 
 def _on_every_backend(fn):
@@ -64,7 +66,11 @@ def test_optimizer_trajectories_agree_across_backends(optimizer):
 
     def train(name):
         model = _mlp()
-        opt = unikeras.optimizers.SGD(0.05, momentum=0.9) if optimizer == "sgd_momentum" else unikeras.optimizers.Adam(1e-3)
+        opt = (
+            unikeras.optimizers.SGD(0.05, momentum=0.9)
+            if optimizer == "sgd_momentum"
+            else unikeras.optimizers.Adam(1e-3)
+        )
         model.compile(optimizer=opt, loss="sparse_categorical_crossentropy")
         model.fit(x, y, batch_size=16, epochs=2, shuffle=False, verbose=0)
         return model.get_weights()

@@ -29,6 +29,23 @@ from unikeras.variables import Variable
 __version__ = "0.1.0"
 
 __all__ = [
-    "Input", "Model", "Sequential", "Variable", "activations", "backend", "backends", "callbacks", "config",
-    "datasets", "initializers", "layers", "losses", "metrics", "models", "ops", "optimizers", "random", "utils",
+    "Input",
+    "Model",
+    "Sequential",
+    "Variable",
+    "activations",
+    "backend",
+    "backends",
+    "callbacks",
+    "config",
+    "datasets",
+    "initializers",
+    "layers",
+    "losses",
+    "metrics",
+    "models",
+    "ops",
+    "optimizers",
+    "random",
+    "utils",
 ]

@@ -58,10 +58,25 @@ relu6 = nn.relu6
 log_sigmoid = nn.log_sigmoid
 
 _BY_NAME: dict[str, Callable[..., Any]] = {
-    "linear": linear, "relu": relu, "softmax": softmax, "log_softmax": log_softmax, "tanh": tanh,
-    "exponential": exponential, "gelu": gelu, "sigmoid": sigmoid, "elu": elu, "selu": selu,
-    "softplus": softplus, "softsign": softsign, "silu": silu, "swish": swish, "hard_sigmoid": hard_sigmoid,
-    "hard_silu": hard_silu, "hard_swish": hard_swish, "leaky_relu": leaky_relu, "relu6": relu6,
+    "linear": linear,
+    "relu": relu,
+    "softmax": softmax,
+    "log_softmax": log_softmax,
+    "tanh": tanh,
+    "exponential": exponential,
+    "gelu": gelu,
+    "sigmoid": sigmoid,
+    "elu": elu,
+    "selu": selu,
+    "softplus": softplus,
+    "softsign": softsign,
+    "silu": silu,
+    "swish": swish,
+    "hard_sigmoid": hard_sigmoid,
+    "hard_silu": hard_silu,
+    "hard_swish": hard_swish,
+    "leaky_relu": leaky_relu,
+    "relu6": relu6,
     "log_sigmoid": log_sigmoid,
 }
 

@@ -16,6 +16,12 @@ def clear_session() -> None:
 
 
 __all__ = [
-    "backend", "clear_session", "epsilon", "floatx", "image_data_format", "set_epsilon", "set_floatx",
+    "backend",
+    "clear_session",
+    "epsilon",
+    "floatx",
+    "image_data_format",
+    "set_epsilon",
+    "set_floatx",
     "set_image_data_format",
 ]

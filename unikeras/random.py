@@ -43,12 +43,16 @@ def _seed(seed: int | SeedGenerator | None) -> tuple[int, Any]:
     return (int(seed), 0)
 
 
-def uniform(shape: Sequence[int], minval: float = 0.0, maxval: float = 1.0, dtype: str | None = None, seed: Any = None) -> Any:
+def uniform(
+    shape: Sequence[int], minval: float = 0.0, maxval: float = 1.0, dtype: str | None = None, seed: Any = None
+) -> Any:
     """Uniform draws on ``[minval, maxval)``."""
     return active().random_uniform(tuple(shape), minval, maxval, dtype or config.floatx(), _seed(seed))
 
 
-def normal(shape: Sequence[int], mean: float = 0.0, stddev: float = 1.0, dtype: str | None = None, seed: Any = None) -> Any:
+def normal(
+    shape: Sequence[int], mean: float = 0.0, stddev: float = 1.0, dtype: str | None = None, seed: Any = None
+) -> Any:
     """Normal draws."""
     return active().random_normal(tuple(shape), mean, stddev, dtype or config.floatx(), _seed(seed))
 

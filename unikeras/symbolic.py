@@ -11,8 +11,9 @@ class KerasTensor:
     ``layer``: the layer that produced it (an ``InputLayer`` for model inputs).
     """
 
-    def __init__(self, shape: tuple[int | None, ...], dtype: str = "float32", name: str | None = None,
-                 layer: Any = None) -> None:
+    def __init__(
+        self, shape: tuple[int | None, ...], dtype: str = "float32", name: str | None = None, layer: Any = None
+    ) -> None:
         self.shape = tuple(shape)
         self.dtype = dtype
         self.name = name

@@ -88,9 +88,7 @@ class Variable:
             dtype = config.floatx() if value.dtype.kind == "f" else value.dtype.name
         value = np.array(value, dtype=np.dtype(dtype), order="C")
         if shape is not None and tuple(shape) != value.shape:
-            raise ValueError(
-                f"Variable {name!r}: initial value has shape {value.shape}, expected {tuple(shape)}."
-            )
+            raise ValueError(f"Variable {name!r}: initial value has shape {value.shape}, expected {tuple(shape)}.")
         self._backend = backends.current()
         self._handle = self._backend.variable_create(value, trainable)
         self.name = name or "variable"

@@ -18,8 +18,7 @@ def glorot_uniform(rng: np.random.Generator, fan_in: int, fan_out: int) -> np.nd
 def initial_weights(seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
     rng = np.random.default_rng(seed)
     return [
-        (glorot_uniform(rng, a, b), np.zeros(b, dtype="float32"))
-        for a, b in zip(LAYER_SIZES[:-1], LAYER_SIZES[1:])
+        (glorot_uniform(rng, a, b), np.zeros(b, dtype="float32")) for a, b in zip(LAYER_SIZES[:-1], LAYER_SIZES[1:])
     ]
 
 
@@ -27,4 +26,4 @@ def epoch_batches(x: np.ndarray, y: np.ndarray, batch_size: int, rng: np.random.
     order = rng.permutation(len(x))
     x, y = x[order], y[order]
     for start in range(0, len(x), batch_size):
-        yield x[start:start + batch_size], y[start:start + batch_size]
+        yield x[start : start + batch_size], y[start : start + batch_size]

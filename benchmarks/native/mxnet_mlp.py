@@ -10,7 +10,7 @@ if "bool" not in np.__dict__:  # MXNet 1.9.1 still uses np.bool
 import mxnet as mx  # noqa: E402
 from mxnet import autograd, gluon  # noqa: E402
 
-from benchmarks.native.common import LEARNING_RATE, LAYER_SIZES, epoch_batches, initial_weights  # noqa: E402
+from benchmarks.native.common import LAYER_SIZES, LEARNING_RATE, epoch_batches, initial_weights  # noqa: E402
 
 
 def make_epoch(x: np.ndarray, y: np.ndarray, batch_size: int, seed: int):

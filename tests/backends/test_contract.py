@@ -11,8 +11,8 @@ import math
 import numpy as np
 import pytest
 import scipy.special
-from tests.reference import conv as ref
 
+from tests.reference import conv as ref
 from unikeras.backends.base import BackendError
 from unikeras.variables import Variable
 
@@ -108,13 +108,28 @@ def test_unsupported_names_backend(backend):
 
 
 # ---------------------------------------------------------------------------- tensors & dtypes
-ALL_NP_DTYPES = ["float16", "float32", "float64", "uint8", "int8", "int16", "int32", "int64", "bool"]
+CORE_DTYPES = ["float32", "float64", "int32", "int64", "bool"]
+# Dtypes a framework may lack; then converting to them raises the backend's BackendError.
+OPTIONAL_DTYPES = ["float16", "uint8", "int8", "int16"]
 
 
-@pytest.mark.parametrize("dtype", ALL_NP_DTYPES)
+def _convert_or_unsupported(backend, x, dtype=None):
+    """``convert_to_tensor``, or ``None`` where the backend reports an optional dtype unsupported."""
+    try:
+        return backend.convert_to_tensor(x, dtype)
+    except BackendError as err:
+        if (dtype or np.asarray(x).dtype.name) not in OPTIONAL_DTYPES:
+            raise
+        assert backend.name in err.args[0]
+        return None
+
+
+@pytest.mark.parametrize("dtype", CORE_DTYPES + OPTIONAL_DTYPES)
 def test_convert_round_trip_numpy(backend, dtype):
     x = make("normal", (2, 3), dtype)
-    t = backend.convert_to_tensor(x)
+    t = _convert_or_unsupported(backend, x)
+    if t is None:
+        return
     assert backend.is_tensor(t)
     check(backend, t, x)
     check(backend, backend.convert_to_tensor(t), x)  # a native tensor keeps its dtype
@@ -131,7 +146,10 @@ def test_convert_python_inference(backend, value, dtype):
 @pytest.mark.parametrize("dtype", ["float32", "float64", "int32", "int64", "bool", "float16", "uint8"])
 def test_convert_with_dtype(backend, dtype):
     x = [[0.0, 1.0, 2.0], [3.0, 0.0, 1.0]]
-    check(backend, backend.convert_to_tensor(x, dtype), np.asarray(x, dtype))
+    t = _convert_or_unsupported(backend, x, dtype)
+    if t is None:
+        return
+    check(backend, t, np.asarray(x, dtype))
     t = T(backend, x, "float32")
     check(backend, backend.convert_to_tensor(t, dtype), np.asarray(x, dtype))
 
@@ -188,8 +206,10 @@ def test_shape_and_dtype_name(backend, shape):
     assert backend.dtype_name(t) == "float32"
 
 
-@pytest.mark.parametrize("dtype", ["float32", "float64", "int32", "bool"])
-@pytest.mark.parametrize("shape", [(2, 3), (0,), ()])
+@pytest.mark.parametrize(
+    "shape, dtype",
+    [((2, 3), "float32"), ((2, 3), "float64"), ((2, 3), "int32"), ((2, 3), "bool"), ((0,), "float32"), ((), "int32")],
+)
 def test_constructors(backend, shape, dtype):
     check(backend, backend.zeros(shape, dtype), np.zeros(shape, dtype))
     check(backend, backend.ones(shape, dtype), np.ones(shape, dtype))
@@ -305,11 +325,16 @@ UNARY = [
 ]
 
 
-@pytest.mark.parametrize("shape", [(3, 4), (0, 2), ()])
-@pytest.mark.parametrize(
-    "name, fn, kind, dtype, exact",
-    [pytest.param(n, f, k, d, e, id=f"{n}-{d}") for n, f, k, ds, e in UNARY for d in ds],
-)
+UNARY_EDGE = {"negative", "abs", "exp", "sqrt", "relu", "logical_not", "isnan", "tanh"}
+UNARY_PARAMS = [
+    pytest.param(n, f, k, d, e, shape, id=f"{n}-{d}-{len(shape)}d{'_empty' if 0 in shape else ''}")
+    for n, f, k, ds, e in UNARY
+    for d in ds
+    for shape in ([(3, 4)] + ([(0, 2), ()] if n in UNARY_EDGE and d == ds[0] else []))
+]
+
+
+@pytest.mark.parametrize("name, fn, kind, dtype, exact, shape", UNARY_PARAMS)
 def test_unary(backend, name, fn, kind, dtype, exact, shape):
     x = make(kind, shape, dtype)
     if name in ("isnan", "isfinite") and x.size >= 3:
@@ -410,19 +435,22 @@ def _binary_inputs(name, ykind, xshape, yshape, dtype):
     return x, y
 
 
-@pytest.mark.parametrize(
-    "xshape, yshape",
-    [((3, 4), (3, 4)), ((2, 1, 4), (3, 1)), ((4,), ()), ((0, 3), (3,))],
-    ids=["same", "bcast", "0d", "empty"],
-)
-@pytest.mark.parametrize(
-    "name, fn, ykind, dtype", [pytest.param(n, f, k, d, id=f"{n}-{d}") for n, f, k, ds in BINARY for d in ds]
-)
-def test_binary(backend, name, fn, ykind, dtype, xshape, yshape):
-    x, y = _binary_inputs(name, ykind, xshape, yshape, dtype)
+BINARY_SHAPES = {"bcast": ((2, 1, 4), (3, 1)), "0d": ((4,), ()), "empty": ((0, 3), (3,))}
+BINARY_FIRST = {n: ds[0] for n, _, _, ds in BINARY}
+BINARY_PARAMS = [
+    pytest.param(n, f, k, d, shapes, id=f"{n}-{d}-{shapes}")
+    for n, f, k, ds in BINARY
+    for d in ds
+    for shapes in (["bcast"] + (["0d", "empty"] if d == ds[0] else []))
+]
+
+
+@pytest.mark.parametrize("name, fn, ykind, dtype, shapes", BINARY_PARAMS)
+def test_binary(backend, name, fn, ykind, dtype, shapes):
+    x, y = _binary_inputs(name, ykind, *BINARY_SHAPES[shapes], dtype)
     expected = fn(x, y)
     check(backend, getattr(backend, name)(T(backend, x), T(backend, y)), expected)
-    if name != "power":  # operands swapped: broadcasting from the other side
+    if name != "power" and shapes == "bcast" and dtype == BINARY_FIRST[name]:  # operands swapped
         check(backend, getattr(backend, name)(T(backend, y), T(backend, x)), fn(y, x))
 
 
@@ -478,7 +506,7 @@ def test_numpy_input_to_ops(backend, name):
 
 
 # ---------------------------------------------------------------------------- reductions
-REDUCE_AXES = [None, 0, -1, 1, (0, 2), (-1, -3), (), (0, 1, 2)]
+REDUCE_AXES = [(None, False), (0, True), (-1, False), ((0, 2), False), ((-1, -3), True), ((), False)]
 # (op, numpy reference, dtypes, expected dtype for int input or None for "same as input")
 REDUCTIONS = [
     ("sum", np.sum, ["float32", "float64", "int32"]),
@@ -508,21 +536,25 @@ def _int_reduction_dtype_ok(b, name, out, dtype):
     return None
 
 
-@pytest.mark.parametrize("axis", REDUCE_AXES, ids=str)
-@pytest.mark.parametrize(
-    "name, fn, dtype", [pytest.param(n, f, d, id=f"{n}-{d}") for n, f, ds in REDUCTIONS for d in ds]
-)
-def test_reduction(backend, name, fn, dtype, axis):
+REDUCTION_PARAMS = [
+    pytest.param(n, f, d, axis, keepdims, id=f"{n}-{d}-{axis}-{keepdims}")
+    for n, f, ds in REDUCTIONS
+    for d in ds
+    for axis, keepdims in (REDUCE_AXES if d == ds[0] else [(None, False), ((-1, -3), True)])
+]
+
+
+@pytest.mark.parametrize("name, fn, dtype, axis, keepdims", REDUCTION_PARAMS)
+def test_reduction(backend, name, fn, dtype, axis, keepdims):
     kind = "near1" if name == "prod" else "normal"
     x = make(kind, (2, 3, 4), dtype)
     if name == "prod" and dtype == "int32":
         x = make("ties", (2, 3, 4), dtype)
-    for keepdims in (False, True):
-        expected = _reduce_expected(fn, x, axis, keepdims, dtype)
-        out = getattr(backend, name)(T(backend, x), axis=axis, keepdims=keepdims)
-        got_dtype = _int_reduction_dtype_ok(backend, name, out, dtype)
-        rtol = 1e-10 if dtype == "float64" and name in ("var", "logsumexp", "mean", "prod") else None
-        check(backend, out, expected.astype(got_dtype) if got_dtype else expected, dtype=got_dtype, rtol=rtol)
+    expected = _reduce_expected(fn, x, axis, keepdims, dtype)
+    out = getattr(backend, name)(T(backend, x), axis=axis, keepdims=keepdims)
+    got_dtype = _int_reduction_dtype_ok(backend, name, out, dtype)
+    rtol = 1e-10 if dtype == "float64" and name in ("var", "logsumexp", "mean", "prod") else None
+    check(backend, out, expected.astype(got_dtype) if got_dtype else expected, dtype=got_dtype, rtol=rtol)
 
 
 @pytest.mark.parametrize("name", ["sum", "mean", "max", "min", "prod", "var", "logsumexp", "any", "all"])
@@ -581,8 +613,9 @@ def test_logsumexp_stable(backend, dtype):
 
 
 @pytest.mark.parametrize("name", ["argmax", "argmin"])
-@pytest.mark.parametrize("axis", [None, 0, 1, -1, -2])
-@pytest.mark.parametrize("dtype", ["float32", "int32"])
+@pytest.mark.parametrize(
+    "axis, dtype", [(None, "float32"), (0, "float32"), (1, "float32"), (-2, "float32"), (None, "int32"), (-1, "int32")]
+)
 def test_argmax_argmin(backend, name, axis, dtype):
     x = np.random.default_rng(3).permutation(12).reshape(3, 4).astype(dtype) - 5
     check(backend, getattr(backend, name)(T(backend, x), axis=axis), getattr(np, name)(x, axis=axis).astype(np.int32))
@@ -604,8 +637,9 @@ def test_argmax_default_flattens(backend):
 
 
 @pytest.mark.parametrize("name", ["cumsum", "cumprod"])
-@pytest.mark.parametrize("axis", [None, 0, 1, -1])
-@pytest.mark.parametrize("dtype", ["float32", "float64", "int32"])
+@pytest.mark.parametrize(
+    "axis, dtype", [(None, "float32"), (0, "float32"), (1, "float32"), (-1, "float32"), (-1, "float64"), (0, "int32")]
+)
 def test_cumulative(backend, name, axis, dtype):
     x = make("unit" if name == "cumprod" else "normal", (2, 3, 2), dtype)
     if dtype == "int32":
@@ -684,8 +718,14 @@ SHAPE_CASES = [
 ]
 
 
-@pytest.mark.parametrize("dtype", ["float32", "int32", "bool"])
-@pytest.mark.parametrize("name, fn, args", SHAPE_CASES, ids=[f"{c[0]}{i}" for i, c in enumerate(SHAPE_CASES)])
+SHAPE_PARAMS = [
+    pytest.param(*case, dtype, id=f"{case[0]}{i}-{dtype}")
+    for i, case in enumerate(SHAPE_CASES)
+    for dtype in ("float32",) + ((("int32", "bool")[i % 2],) if i % 3 == 0 else ())
+]
+
+
+@pytest.mark.parametrize("name, fn, args, dtype", SHAPE_PARAMS)
 def test_shape_op(backend, name, fn, args, dtype):
     x = X234.astype(dtype) if dtype != "bool" else (X234 % 3 == 0)
     if name == "pad" and len(args) == 2:
@@ -787,8 +827,15 @@ def test_take_along_axis(backend, shape, indices, axis):
         ((2, 3, 4), [[0, 2, 3], [1, 1, 1]]),
     ],
 )
-@pytest.mark.parametrize("dtype", ["float32", "int32"])
-def test_scatter_update(backend, shape, indices, dtype):
+def test_scatter_update(backend, shape, indices):
+    _scatter_check(backend, shape, indices, "float32")
+
+
+def test_scatter_update_int(backend):
+    _scatter_check(backend, (4, 3), [[0, 1], [3, 2]], "int32")
+
+
+def _scatter_check(backend, shape, indices, dtype):
     x = make("normal", shape, dtype)
     idx = np.asarray(indices, np.int32)
     updates = make("normal", (idx.shape[0], *shape[idx.shape[1] :]), dtype, seed=5)
@@ -898,8 +945,7 @@ def _softmax(x, axis):
     return e / e.sum(axis=axis, keepdims=True)
 
 
-@pytest.mark.parametrize("axis", [-1, 0, 1])
-@pytest.mark.parametrize("dtype", FLOAT_DTYPES)
+@pytest.mark.parametrize("axis, dtype", [(-1, "float32"), (0, "float32"), (1, "float32"), (-1, "float64")])
 def test_softmax_log_softmax(backend, axis, dtype):
     x = make("normal", (3, 4, 2), dtype) * 3
     x[0, 0, 0] = 500.0  # stability
@@ -927,28 +973,32 @@ def test_softmax_default_axis(backend):
     )
 
 
-# (input spatial shape, kernel size, strides, padding, dilation)
+# (input spatial shape, kernel size, strides, padding, dilation, data format)
 CONV_CASES = [
-    ((7,), (3,), (1,), "valid", (1,)),
-    ((7,), (3,), (2,), "same", (1,)),
-    ((8,), (4,), (2,), "same", (1,)),
-    ((9,), (3,), (1,), "same", (2,)),
-    ((9,), (2,), (3,), "valid", (1,)),
-    ((6, 7), (3, 3), (1, 1), "valid", (1, 1)),
-    ((7, 6), (3, 2), (2, 2), "same", (1, 1)),
-    ((5, 5), (2, 2), (1, 1), "same", (1, 1)),
-    ((7, 8), (3, 3), (1, 1), "same", (2, 2)),
-    ((8, 7), (3, 2), (1, 1), "valid", (2, 1)),
-    ((7, 7), (1, 1), (2, 3), "valid", (1, 1)),
-    ((5, 6, 4), (2, 3, 2), (1, 1, 1), "valid", (1, 1, 1)),
-    ((5, 4, 5), (3, 2, 3), (2, 2, 1), "same", (1, 1, 1)),
-    ((6, 5, 4), (2, 2, 2), (1, 1, 1), "same", (2, 1, 1)),
+    ((7,), (3,), (1,), "valid", (1,), "channels_last"),
+    ((7,), (3,), (2,), "same", (1,), "channels_last"),
+    ((7,), (3,), (2,), "same", (1,), "channels_first"),
+    ((8,), (4,), (2,), "same", (1,), "channels_last"),
+    ((9,), (3,), (1,), "same", (2,), "channels_first"),
+    ((9,), (2,), (3,), "valid", (1,), "channels_last"),
+    ((6, 7), (3, 3), (1, 1), "valid", (1, 1), "channels_last"),
+    ((6, 7), (3, 3), (1, 1), "valid", (1, 1), "channels_first"),
+    ((7, 6), (3, 2), (2, 2), "same", (1, 1), "channels_last"),
+    ((7, 6), (3, 2), (2, 2), "same", (1, 1), "channels_first"),
+    ((5, 5), (2, 2), (1, 1), "same", (1, 1), "channels_last"),
+    ((7, 8), (3, 3), (1, 1), "same", (2, 2), "channels_last"),
+    ((7, 8), (3, 3), (1, 1), "same", (2, 2), "channels_first"),
+    ((8, 7), (3, 2), (1, 1), "valid", (2, 1), "channels_last"),
+    ((7, 7), (1, 1), (2, 3), "valid", (1, 1), "channels_first"),
+    ((5, 6, 4), (2, 3, 2), (1, 1, 1), "valid", (1, 1, 1), "channels_last"),
+    ((5, 4, 5), (3, 2, 3), (2, 2, 1), "same", (1, 1, 1), "channels_last"),
+    ((5, 4, 5), (3, 2, 3), (2, 2, 1), "same", (1, 1, 1), "channels_first"),
+    ((6, 5, 4), (2, 2, 2), (1, 1, 1), "same", (2, 1, 1), "channels_last"),
 ]
 
 
-@pytest.mark.parametrize("data_format", ["channels_last", "channels_first"])
 @pytest.mark.parametrize(
-    "spatial, ksize, strides, padding, dilation", CONV_CASES, ids=lambda v: str(v).replace(" ", "")
+    "spatial, ksize, strides, padding, dilation, data_format", CONV_CASES, ids=lambda v: str(v).replace(" ", "")
 )
 def test_conv(backend, spatial, ksize, strides, padding, dilation, data_format):
     cin, cout = 3, 4
@@ -961,25 +1011,28 @@ def test_conv(backend, spatial, ksize, strides, padding, dilation, data_format):
     check(backend, out, expected, atol=1e-5)
 
 
-# (input spatial shape, pool size, strides, padding)
+# (input spatial shape, pool size, strides, padding, data format)
 POOL_CASES = [
-    ((6,), (2,), (2,), "valid"),
-    ((7,), (3,), (2,), "same"),
-    ((7,), (3,), (2,), "valid"),
-    ((5,), (2,), (1,), "same"),
-    ((6, 6), (2, 2), (2, 2), "valid"),
-    ((7, 5), (3, 3), (2, 2), "same"),
-    ((5, 6), (3, 3), (1, 1), "same"),
-    ((6, 7), (2, 3), (1, 2), "same"),
-    ((7, 7), (3, 2), (2, 1), "valid"),
-    ((4, 5, 6), (2, 2, 2), (2, 2, 2), "valid"),
-    ((5, 4, 5), (3, 2, 3), (2, 1, 2), "same"),
+    ((6,), (2,), (2,), "valid", "channels_last"),
+    ((7,), (3,), (2,), "same", "channels_last"),
+    ((7,), (3,), (2,), "same", "channels_first"),
+    ((5,), (2,), (1,), "same", "channels_last"),
+    ((6, 6), (2, 2), (2, 2), "valid", "channels_first"),
+    ((7, 5), (3, 3), (2, 2), "same", "channels_last"),
+    ((7, 5), (3, 3), (2, 2), "same", "channels_first"),
+    ((5, 6), (3, 3), (1, 1), "same", "channels_last"),
+    ((6, 7), (2, 3), (1, 2), "same", "channels_last"),
+    ((7, 7), (3, 2), (2, 1), "valid", "channels_last"),
+    ((4, 5, 6), (2, 2, 2), (2, 2, 2), "valid", "channels_first"),
+    ((5, 4, 5), (3, 2, 3), (2, 1, 2), "same", "channels_last"),
+    ((5, 4, 5), (3, 2, 3), (2, 1, 2), "same", "channels_first"),
 ]
 
 
-@pytest.mark.parametrize("data_format", ["channels_last", "channels_first"])
 @pytest.mark.parametrize("kind", ["max", "avg"])
-@pytest.mark.parametrize("spatial, pool, strides, padding", POOL_CASES, ids=lambda v: str(v).replace(" ", ""))
+@pytest.mark.parametrize(
+    "spatial, pool, strides, padding, data_format", POOL_CASES, ids=lambda v: str(v).replace(" ", "")
+)
 def test_pool(backend, kind, spatial, pool, strides, padding, data_format):
     x = make("normal", (2, *spatial, 3), "float32", seed=1) - 4.0  # all negative-ish: zero padding would win max
     if data_format == "channels_first":
@@ -1001,6 +1054,7 @@ RANDOM_DRAWS = {
     "randint": lambda b, shape, dtype, seed: b.random_randint(shape, -3, 4, dtype, seed),
 }
 RANDOM_DTYPES = {"uniform": FLOAT_DTYPES, "normal": FLOAT_DTYPES, "randint": ["int32", "int64"]}
+RSHAPE = (100, 200)  # one shape for every draw keeps compiled-RNG frameworks (jax) from recompiling
 
 
 @pytest.mark.parametrize("seed_kind", [0, 1], ids=["int_counter", "tensor_counter"])
@@ -1010,47 +1064,47 @@ RANDOM_DTYPES = {"uniform": FLOAT_DTYPES, "normal": FLOAT_DTYPES, "randint": ["i
 def test_random_determinism(backend, draw, dtype, seed_kind):
     seed = _seeds(backend)[seed_kind]
     fn = RANDOM_DRAWS[draw]
-    a = fn(backend, (50, 4), dtype, seed)
-    assert backend.shape(a) == (50, 4) and backend.dtype_name(a) == dtype
-    b = fn(backend, (50, 4), dtype, seed)
+    a = fn(backend, RSHAPE, dtype, seed)
+    assert backend.shape(a) == RSHAPE and backend.dtype_name(a) == dtype
+    b = fn(backend, RSHAPE, dtype, seed)
     np.testing.assert_array_equal(N(backend, a), N(backend, b))
     other = (11, 6) if seed_kind == 0 else (11, backend.convert_to_tensor(np.int32(6)))
-    c = fn(backend, (50, 4), dtype, other)
+    c = fn(backend, RSHAPE, dtype, other)
     assert not np.array_equal(N(backend, a), N(backend, c)), "a different counter must give different numbers"
-    d = fn(backend, (50, 4), dtype, (12, 5))
+    d = fn(backend, RSHAPE, dtype, (12, 5))
     assert not np.array_equal(N(backend, a), N(backend, d)), "a different base must give different numbers"
 
 
 @pytest.mark.parametrize("draw", ["uniform", "normal", "randint"])
 def test_random_int_and_tensor_counter_agree(backend, draw):
     dtype = "int32" if draw == "randint" else "float32"
-    a, b = (N(backend, RANDOM_DRAWS[draw](backend, (20,), dtype, s)) for s in _seeds(backend))
+    a, b = (N(backend, RANDOM_DRAWS[draw](backend, RSHAPE, dtype, s)) for s in _seeds(backend))
     np.testing.assert_array_equal(a, b)
 
 
 @pytest.mark.parametrize("dtype", FLOAT_DTYPES)
 def test_random_uniform_range(backend, dtype):
-    x = N(backend, backend.random_uniform((20000,), -2.0, 3.0, dtype, (3, 0)))
+    x = N(backend, backend.random_uniform(RSHAPE, -2.0, 3.0, dtype, (3, 0)))
     assert x.min() >= -2.0 and x.max() < 3.0
     assert abs(x.mean() - 0.5) < 0.05 and abs(x.std() - 5 / math.sqrt(12)) < 0.05
-    y = N(backend, backend.random_uniform((1000,), 0.0, 1.0, dtype, (3, 1)))
+    y = N(backend, backend.random_uniform(RSHAPE, 0.0, 1.0, dtype, (3, 1)))
     assert y.min() >= 0.0 and y.max() < 1.0
 
 
 @pytest.mark.parametrize("dtype", FLOAT_DTYPES)
 def test_random_normal_moments(backend, dtype):
-    x = N(backend, backend.random_normal((20000,), 1.0, 2.0, dtype, (4, 0)))
+    x = N(backend, backend.random_normal(RSHAPE, 1.0, 2.0, dtype, (4, 0)))
     assert abs(x.mean() - 1.0) < 0.05 and abs(x.std() - 2.0) < 0.05
-    z = N(backend, backend.random_normal((100, 200), 0.0, 1.0, dtype, (4, 1)))
-    assert abs(z.mean()) < 0.05 and abs(z.std() - 1.0) < 0.05
+    z = N(backend, backend.random_normal((7, 5), 0.0, 1.0, dtype, (4, 1)))
+    assert z.shape == (7, 5) and np.all(np.isfinite(z))
 
 
 @pytest.mark.parametrize("dtype", ["int32", "int64"])
 def test_random_randint_range(backend, dtype):
-    x = N(backend, backend.random_randint((5000,), -3, 4, dtype, (5, 0)))
+    x = N(backend, backend.random_randint(RSHAPE, -3, 4, dtype, (5, 0)))
     assert x.dtype == np.dtype(dtype)
     assert set(np.unique(x).tolist()) == set(range(-3, 4))
-    counts = np.bincount(x + 3) / x.size
+    counts = np.bincount(x.ravel() + 3) / x.size
     np.testing.assert_allclose(counts, 1 / 7, atol=0.03)
 
 
@@ -1137,6 +1191,7 @@ def test_variable_class(backend, value, trainable):
     assert v.trainable is trainable
     check(backend, v.value, value)
     np.testing.assert_array_equal(v.numpy(), value)
+
     def plus(k):
         return np.asarray(value + k, value.dtype)
 
@@ -1146,7 +1201,7 @@ def test_variable_class(backend, value, trainable):
     check(backend, v.value, plus(2))
     v.assign_sub(T(backend, np.ones_like(value)))
     check(backend, v.value, plus(1))
-    check(backend, backend.add(v.value, v.value), plus(1) * 2)
+    check(backend, backend.add(v.value, v.value), np.asarray(plus(1) * 2, value.dtype))
 
 
 def test_variable_from_tensor_and_initializer(backend):
@@ -1215,7 +1270,8 @@ def test_value_and_grad_stop_gradient(backend):
     check(backend, backend.stop_gradient(w.value), np.array([1.0, 2.0, 3.0], np.float32))
 
 
-def test_value_and_grad_assigns_inside(backend):
+@pytest.mark.parametrize("mode", ["eager", "step"])
+def test_value_and_grad_assigns_inside(backend, mode):
     w = Variable(np.array([1.0, -2.0], np.float32))
     counter = Variable(np.array(0, np.int32), trainable=False)
     moving = Variable(np.zeros(2, np.float32), trainable=False)
@@ -1225,9 +1281,14 @@ def test_value_and_grad_assigns_inside(backend):
         moving.assign(backend.add(backend.multiply(moving.value, 0.5), backend.stop_gradient(w.value)))
         return backend.sum(backend.square(w.value))
 
-    g = backend.value_and_grad(f, [w])
+    def g():
+        value, grads = backend.value_and_grad(f, [w])()
+        return value, grads[0]
+
+    if mode == "step":
+        g = backend.make_step(g, [w, counter, moving])
     for step in range(1, 3):
-        value, (grad,) = g()
+        value, grad = g()
         check(backend, value, np.float32(5.0))
         check(backend, grad, np.array([2.0, -4.0], np.float32))
         check(backend, counter.value, np.int32(step))
@@ -1246,17 +1307,32 @@ def _fd_grad(f, w, eps=1e-6):
 
 # name -> (fn(backend, w_tensor, x_tensor) -> scalar, w shape, x shape)
 GRAD_CASES = {
-    "matmul_tanh": (lambda b, w, x: b.sum(b.tanh(b.matmul(x, w))), (3, 2), (4, 3)),
-    "softmax": (lambda b, w, x: b.sum(b.multiply(b.softmax(w, -1), x)), (2, 3), (2, 3)),
-    "log_softmax": (lambda b, w, x: b.sum(b.multiply(b.log_softmax(w, 0), x)), (2, 3), (2, 3)),
+    "matmul_tanh_einsum": (
+        lambda b, w, x: b.add(b.sum(b.tanh(b.matmul(x, w))), b.sum(b.square(b.einsum("ij,jk->ik", x, w)))),
+        (3, 2),
+        (4, 3),
+    ),
+    "softmax_log_softmax": (
+        lambda b, w, x: b.add(b.sum(b.multiply(b.softmax(w, -1), x)), b.sum(b.multiply(b.log_softmax(w, 0), x))),
+        (2, 3),
+        (2, 3),
+    ),
     "logsumexp": (lambda b, w, x: b.sum(b.logsumexp(b.multiply(w, x), axis=1)), (2, 3), (2, 3)),
-    "mean_var": (lambda b, w, x: b.add(b.sum(b.var(w, axis=0)), b.mean(b.multiply(w, x))), (3, 2), (3, 2)),
-    "sigmoid_gelu": (lambda b, w, x: b.sum(b.multiply(b.sigmoid(w), b.gelu(b.multiply(w, x)))), (5,), (5,)),
-    "gelu_erf": (lambda b, w, x: b.sum(b.gelu(b.multiply(w, x), approximate=False)), (5,), (5,)),
-    "exp_log_sqrt": (lambda b, w, x: b.sum(b.add(b.exp(w), b.log(b.add(b.square(w), 1.0)))), (4,), (4,)),
-    "relu_max": (lambda b, w, x: b.add(b.sum(b.relu(w)), b.max(b.multiply(w, x))), (6,), (6,)),
-    "divide_power": (lambda b, w, x: b.sum(b.divide(x, b.add(b.square(w), 1.0))), (4,), (4,)),
-    "where_maximum": (lambda b, w, x: b.sum(b.where(b.greater(x, 0.0), b.maximum(w, x), b.square(w))), (6,), (6,)),
+    "mean_var": (lambda b, w, x: b.add(b.sum(b.var(w, axis=0)), b.mean(b.multiply(w, x))), (2, 3), (2, 3)),
+    "sigmoid_gelu": (
+        lambda b, w, x: b.add(
+            b.sum(b.multiply(b.sigmoid(w), b.gelu(b.multiply(w, x)))), b.sum(b.gelu(w, approximate=False))
+        ),
+        (2, 3),
+        (2, 3),
+    ),
+    "exp_log_divide": (
+        lambda b, w, x: b.sum(b.add(b.exp(w), b.divide(b.log(b.add(b.square(w), 1.0)), b.add(b.square(x), 1.0)))),
+        (2, 3),
+        (2, 3),
+    ),
+    "relu_max": (lambda b, w, x: b.add(b.sum(b.relu(w)), b.max(b.multiply(w, x))), (2, 3), (2, 3)),
+    "where_maximum": (lambda b, w, x: b.sum(b.where(b.greater(x, 0.0), b.maximum(w, x), b.square(w))), (2, 3), (2, 3)),
     "shape_ops": (
         lambda b, w, x: b.sum(
             b.square(
@@ -1274,7 +1350,6 @@ GRAD_CASES = {
         (2, 2),
         (1,),
     ),
-    "einsum": (lambda b, w, x: b.sum(b.square(b.einsum("ij,jk->ik", x, w))), (3, 2), (4, 3)),
     "conv1d": (
         lambda b, w, x: b.sum(b.square(b.conv(x, w, (2,), "same", "channels_last", (1,)))),
         (3, 2, 2),
@@ -1294,20 +1369,39 @@ GRAD_CASES = {
 }
 
 
-@pytest.mark.parametrize("case", list(GRAD_CASES))
-def test_value_and_grad_finite_differences(backend, case):
+EAGER_GRAD_CASES = ["matmul_tanh_einsum", "mean_var", "relu_max"]
+
+
+@pytest.mark.parametrize(
+    "case, mode", [(c, "step") for c in GRAD_CASES] + [(c, "eager") for c in EAGER_GRAD_CASES], ids=str
+)
+def test_value_and_grad_finite_differences(backend, case, mode):
+    """float64 gradients against central differences of the backend's own forward (checked against
+    NumPy above); ``mode="step"`` runs both inside ``make_step`` (compiled where the backend compiles)."""
     fn, wshape, xshape = GRAD_CASES[case]
     rng = np.random.default_rng(4)
     w0 = rng.normal(size=wshape)
     x = backend.convert_to_tensor(rng.normal(size=xshape))
     v = Variable(w0, dtype="float64")
 
-    def scalar(wnp):
-        return float(N(backend, fn(backend, backend.convert_to_tensor(wnp), x)))
+    def value_and_grad():
+        value, grads = backend.value_and_grad(lambda: fn(backend, v.value, x), [v])()
+        return value, grads[0]
 
-    value, (grad,) = backend.value_and_grad(lambda: fn(backend, v.value, x), [v])()
+    def forward(w):
+        return fn(backend, w, x)
+
+    if mode == "step":
+        value_and_grad = backend.make_step(value_and_grad, [v])
+        forward = backend.make_step(forward, [])
+
+    def scalar(wnp):
+        return float(N(backend, forward(backend.convert_to_tensor(wnp))))
+
+    value, grad = value_and_grad()
     check(backend, value, np.float64(scalar(w0)), rtol=1e-10)
     check(backend, grad, _fd_grad(scalar, w0), rtol=1e-6, atol=1e-7)
+    check(backend, v.value, w0)
 
 
 # ---------------------------------------------------------------------------- make_step

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 import unikeras
+from tests.conftest import load_backend
 from unikeras import backends, layers
 from unikeras.backends.base import Backend
-from tests.conftest import load_backend
 
 
 def test_runtime_registered_backend_trains_through_the_fallback_step(rng):

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 import unikeras
-from unikeras import layers, ops
 from tests.reference import numpy_ops as ref
+from unikeras import layers, ops
 
 
 def test_dense_forward_matches_numpy(backend, rng):

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from unikeras import losses, ops
 from tests.reference import numpy_ops as ref
+from unikeras import losses, ops
 
 
 def _probs(rng, shape):

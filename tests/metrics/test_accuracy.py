@@ -47,12 +47,15 @@ def test_categorical_and_binary_accuracy(backend, rng):
     np.testing.assert_allclose(_result(binary), np.mean(b_true == (b_pred > 0.5)), rtol=1e-6)
 
 
-@pytest.mark.parametrize("loss,cls", [
-    ("sparse_categorical_crossentropy", metrics.SparseCategoricalAccuracy),
-    ("categorical_crossentropy", metrics.CategoricalAccuracy),
-    ("binary_crossentropy", metrics.BinaryAccuracy),
-    ("mse", metrics.Accuracy),
-])
+@pytest.mark.parametrize(
+    "loss,cls",
+    [
+        ("sparse_categorical_crossentropy", metrics.SparseCategoricalAccuracy),
+        ("categorical_crossentropy", metrics.CategoricalAccuracy),
+        ("binary_crossentropy", metrics.BinaryAccuracy),
+        ("mse", metrics.Accuracy),
+    ],
+)
 def test_accuracy_string_follows_the_loss(backend, loss, cls):
     metric = metrics.get("accuracy", loss)
     assert type(metric) is cls and metric.name == "accuracy"

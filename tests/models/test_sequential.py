@@ -65,8 +65,9 @@ def test_add_rejects_non_layers(backend):
 
 
 def test_sequential_config_round_trip(backend):
-    model = unikeras.Sequential([unikeras.Input((4,)), layers.Dense(3, activation="relu"), layers.Dropout(0.2),
-                                 layers.Dense(1)])
+    model = unikeras.Sequential(
+        [unikeras.Input((4,)), layers.Dense(3, activation="relu"), layers.Dropout(0.2), layers.Dense(1)]
+    )
     clone = unikeras.Sequential.from_config(model.get_config())
     assert [type(layer) for layer in clone.layers] == [type(layer) for layer in model.layers]
     assert [w.shape for w in clone.weights] == [w.shape for w in model.weights]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from unikeras import Variable, ops, optimizers
 from tests.reference import numpy_ops as ref
+from unikeras import Variable, ops, optimizers
 
 
 def _run(optimizer, rng, steps=4):

@@ -24,8 +24,11 @@ def _classifier(units=2):
 def test_fit_learns_and_returns_history(backend, rng):
     x, y = _blobs(rng)
     model = _classifier()
-    model.compile(optimizer=unikeras.optimizers.Adam(0.01),
-                  loss=unikeras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
+    model.compile(
+        optimizer=unikeras.optimizers.Adam(0.01),
+        loss=unikeras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        metrics=["accuracy"],
+    )
     history = model.fit(x, y, batch_size=16, epochs=5, verbose=0)
     assert history.epoch == [0, 1, 2, 3, 4]
     assert set(history.history) == {"loss", "accuracy"}
@@ -54,13 +57,15 @@ def test_epoch_loss_is_the_sample_weighted_mean_of_batch_losses(backend, rng):
 def test_validation_split_and_validation_data(backend, rng):
     x, y = _blobs(rng)
     model = _classifier()
-    model.compile(optimizer="sgd", loss=unikeras.losses.SparseCategoricalCrossentropy(from_logits=True),
-                  metrics=["accuracy"])
+    model.compile(
+        optimizer="sgd", loss=unikeras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"]
+    )
     history = model.fit(x, y, epochs=2, validation_split=0.25, verbose=0)
     assert set(history.history) == {"loss", "accuracy", "val_loss", "val_accuracy"}
     # Keras takes the last 25 % as validation: evaluating on it reproduces val_loss.
-    np.testing.assert_allclose(history.history["val_loss"][-1], model.evaluate(x[150:], y[150:], verbose=0)[0],
-                               rtol=1e-5)
+    np.testing.assert_allclose(
+        history.history["val_loss"][-1], model.evaluate(x[150:], y[150:], verbose=0)[0], rtol=1e-5
+    )
     history = model.fit(x[:100], y[:100], epochs=1, validation_data=(x[100:], y[100:]), verbose=0)
     assert "val_accuracy" in history.history
 
@@ -98,8 +103,9 @@ def test_each_loss_name_trains(backend, rng, loss):
 def test_verbose_1_draws_a_bar_and_verbose_2_prints_a_line_per_epoch(backend, rng, capsys):
     x, y = _blobs(rng, 64)
     model = _classifier()
-    model.compile(optimizer="sgd", loss=unikeras.losses.SparseCategoricalCrossentropy(from_logits=True),
-                  metrics=["accuracy"])
+    model.compile(
+        optimizer="sgd", loss=unikeras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"]
+    )
     model.fit(x, y, epochs=2, batch_size=32, verbose=2)
     lines = [line for line in capsys.readouterr().out.splitlines() if line.strip()]
     assert lines[0] == "Epoch 1/2" and lines[2] == "Epoch 2/2"
@@ -129,8 +135,9 @@ def test_batch_callbacks_see_running_logs(backend, rng):
 def test_single_batch_methods(backend, rng):
     x, y = _blobs(rng, 32)
     model = _classifier()
-    model.compile(optimizer="sgd", loss=unikeras.losses.SparseCategoricalCrossentropy(from_logits=True),
-                  metrics=["accuracy"])
+    model.compile(
+        optimizer="sgd", loss=unikeras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"]
+    )
     loss, acc = model.train_on_batch(x, y)
     assert np.isfinite(loss) and 0 <= acc <= 1
     logs = model.test_on_batch(x, y, return_dict=True)
@@ -172,12 +179,15 @@ def test_sparse_labels_out_of_range_are_caught_before_training(backend):
         np.testing.assert_array_equal(a, b)
 
 
-@pytest.mark.parametrize("kwargs,match", [
-    ({"optimizer": "adamm", "loss": "mse"}, "Unknown optimizer 'adamm'"),
-    ({"optimizer": "sgd", "loss": "mse2"}, "Unknown loss 'mse2'"),
-    ({"optimizer": "sgd", "loss": "mse", "metrics": ["acc2"]}, "Unknown metric 'acc2'"),
-    ({"optimizer": "sgd", "loss": "mse", "metrics": "accuracy"}, "`metrics` must be a list"),
-])
+@pytest.mark.parametrize(
+    "kwargs,match",
+    [
+        ({"optimizer": "adamm", "loss": "mse"}, "Unknown optimizer 'adamm'"),
+        ({"optimizer": "sgd", "loss": "mse2"}, "Unknown loss 'mse2'"),
+        ({"optimizer": "sgd", "loss": "mse", "metrics": ["acc2"]}, "Unknown metric 'acc2'"),
+        ({"optimizer": "sgd", "loss": "mse", "metrics": "accuracy"}, "`metrics` must be a list"),
+    ],
+)
 def test_unknown_strings_in_compile(backend, kwargs, match):
     with pytest.raises(ValueError, match=match):
         _classifier().compile(**kwargs)
@@ -196,7 +206,10 @@ def test_run_eagerly_trains_the_same_as_the_compiled_step(backend, rng):
     for run_eagerly in (False, True):
         unikeras.utils.set_random_seed(3)
         model = _classifier()
-        model.compile(optimizer="sgd", loss=unikeras.losses.SparseCategoricalCrossentropy(from_logits=True),
-                      run_eagerly=run_eagerly)
+        model.compile(
+            optimizer="sgd",
+            loss=unikeras.losses.SparseCategoricalCrossentropy(from_logits=True),
+            run_eagerly=run_eagerly,
+        )
         results.append(model.fit(x, y, epochs=2, batch_size=16, shuffle=False, verbose=0).history["loss"])
     np.testing.assert_allclose(results[0], results[1], rtol=1e-5)

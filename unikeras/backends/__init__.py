@@ -132,7 +132,9 @@ def get(name: str) -> Backend:
         framework = _frameworks.get(name) or name
         extra = _extras.get(name)
         hint = f' Install it with: pip install "unikeras[{extra}]"' if extra else ""
-        raise ImportError(f"Backend {name!r} needs the {framework!r} package, which failed to import: {err}.{hint}") from err
+        raise ImportError(
+            f"Backend {name!r} needs the {framework!r} package, which failed to import: {err}.{hint}"
+        ) from err
     _loaded[name] = backend
     return backend
 

@@ -338,7 +338,7 @@ class Backend(abc.ABC):
         """``np.cumprod`` (``None`` flattens)."""
 
     @abc.abstractmethod
-    def top_k(self, x: Tensor, k: int, sorted: bool = True) -> tuple[Tensor, Tensor]:
+    def top_k(self, x: Tensor, k: int, sorted: bool = True) -> tuple[Tensor, Tensor]:  # noqa: A002 - Keras's name
         """The ``k`` largest entries along the last axis, largest first: ``(values, indices)``,
         indices int32."""
 
@@ -498,21 +498,15 @@ class Backend(abc.ABC):
 
     # ------------------------------------------------------------------ random
     @abc.abstractmethod
-    def random_uniform(
-        self, shape: Sequence[int], minval: float, maxval: float, dtype: str, seed: Seed
-    ) -> Tensor:
+    def random_uniform(self, shape: Sequence[int], minval: float, maxval: float, dtype: str, seed: Seed) -> Tensor:
         """Uniform on ``[minval, maxval)``."""
 
     @abc.abstractmethod
-    def random_normal(
-        self, shape: Sequence[int], mean: float, stddev: float, dtype: str, seed: Seed
-    ) -> Tensor:
+    def random_normal(self, shape: Sequence[int], mean: float, stddev: float, dtype: str, seed: Seed) -> Tensor:
         """Normal with ``mean`` and ``stddev``."""
 
     @abc.abstractmethod
-    def random_randint(
-        self, shape: Sequence[int], minval: int, maxval: int, dtype: str, seed: Seed
-    ) -> Tensor:
+    def random_randint(self, shape: Sequence[int], minval: int, maxval: int, dtype: str, seed: Seed) -> Tensor:
         """Uniform integers on ``[minval, maxval)``."""
 
     @abc.abstractmethod

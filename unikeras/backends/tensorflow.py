@@ -539,8 +539,9 @@ class TensorFlowBackend(Backend):
         out = outs[0] if len(outs) == 1 else tf.concat(outs, -1)
         return tf.transpose(out, _to_first(nd)) if data_format == "channels_first" else out
 
-    def _pool(self, op: Callable, x: Tensor, pool_size: Sequence[int], strides: Sequence[int], padding: str,
-              data_format: str) -> Tensor:
+    def _pool(
+        self, op: Callable, x: Tensor, pool_size: Sequence[int], strides: Sequence[int], padding: str, data_format: str
+    ) -> Tensor:
         x = _t(x)
         nd = x.shape.rank - 2
         if data_format == "channels_first":
@@ -570,19 +571,13 @@ class TensorFlowBackend(Backend):
         return self._pool(tf.nn.avg_pool, x, pool_size, strides, padding, data_format)
 
     # ------------------------------------------------------------------ random (stateless, seeded)
-    def random_uniform(
-        self, shape: Sequence[int], minval: float, maxval: float, dtype: str, seed: Seed
-    ) -> Tensor:
+    def random_uniform(self, shape: Sequence[int], minval: float, maxval: float, dtype: str, seed: Seed) -> Tensor:
         return tf.random.stateless_uniform(shape, _seed(seed), minval, maxval, _DTYPES[dtype])
 
-    def random_normal(
-        self, shape: Sequence[int], mean: float, stddev: float, dtype: str, seed: Seed
-    ) -> Tensor:
+    def random_normal(self, shape: Sequence[int], mean: float, stddev: float, dtype: str, seed: Seed) -> Tensor:
         return tf.random.stateless_normal(shape, _seed(seed), mean, stddev, _DTYPES[dtype])
 
-    def random_randint(
-        self, shape: Sequence[int], minval: int, maxval: int, dtype: str, seed: Seed
-    ) -> Tensor:
+    def random_randint(self, shape: Sequence[int], minval: int, maxval: int, dtype: str, seed: Seed) -> Tensor:
         dt = _DTYPES[dtype]
         draw = tf.int64 if dtype in ("int64", "uint8") else tf.int32  # the kernel's only int dtypes
         out = tf.random.stateless_uniform(shape, _seed(seed), minval, maxval, draw)
@@ -718,12 +713,24 @@ class TensorFlowBackend(Backend):
             dt = h.dtype
             if dt not in scalars:
                 scalars[dt] = (
-                    tf.cast(b1_power, dt), tf.cast(b2_power, dt), tf.cast(learning_rate, dt),
-                    tf.constant(beta_1, dt), tf.constant(beta_2, dt), tf.constant(epsilon, dt),
+                    tf.cast(b1_power, dt),
+                    tf.cast(b2_power, dt),
+                    tf.cast(learning_rate, dt),
+                    tf.constant(beta_1, dt),
+                    tf.constant(beta_2, dt),
+                    tf.constant(epsilon, dt),
                 )
             b1p, b2p, lr, b1, b2, eps = scalars[dt]
             tf.raw_ops.ResourceApplyAdam(
-                var=h.handle, m=m.handle.handle, v=v.handle.handle, beta1_power=b1p, beta2_power=b2p,
-                lr=lr, beta1=b1, beta2=b2, epsilon=eps, grad=g,
+                var=h.handle,
+                m=m.handle.handle,
+                v=v.handle.handle,
+                beta1_power=b1p,
+                beta2_power=b2p,
+                lr=lr,
+                beta1=b1,
+                beta2=b2,
+                epsilon=eps,
+                grad=g,
             )
         return None

@@ -51,8 +51,12 @@ class CallbackList(Callback):
         self._batch_hooks = {
             hook: [getattr(c, hook) for c in self.callbacks if getattr(type(c), hook) is not getattr(Callback, hook)]
             for hook in (
-                "on_train_batch_begin", "on_train_batch_end", "on_test_batch_begin", "on_test_batch_end",
-                "on_predict_batch_begin", "on_predict_batch_end",
+                "on_train_batch_begin",
+                "on_train_batch_end",
+                "on_test_batch_begin",
+                "on_test_batch_end",
+                "on_predict_batch_begin",
+                "on_predict_batch_end",
             )
         }
 
@@ -78,17 +82,44 @@ class CallbackList(Callback):
         for fn in self._batch_hooks[hook]:
             fn(batch, logs)
 
-    def on_train_begin(self, logs=None): self._call("on_train_begin", logs)  # noqa: E704
-    def on_train_end(self, logs=None): self._call("on_train_end", logs)  # noqa: E704
-    def on_epoch_begin(self, epoch, logs=None): self._call("on_epoch_begin", epoch, logs)  # noqa: E704
-    def on_epoch_end(self, epoch, logs=None): self._call("on_epoch_end", epoch, logs)  # noqa: E704
-    def on_test_begin(self, logs=None): self._call("on_test_begin", logs)  # noqa: E704
-    def on_test_end(self, logs=None): self._call("on_test_end", logs)  # noqa: E704
-    def on_predict_begin(self, logs=None): self._call("on_predict_begin", logs)  # noqa: E704
-    def on_predict_end(self, logs=None): self._call("on_predict_end", logs)  # noqa: E704
-    def on_train_batch_begin(self, batch, logs=None): self._call_batch("on_train_batch_begin", batch, logs)  # noqa: E704
-    def on_train_batch_end(self, batch, logs=None): self._call_batch("on_train_batch_end", batch, logs)  # noqa: E704
-    def on_test_batch_begin(self, batch, logs=None): self._call_batch("on_test_batch_begin", batch, logs)  # noqa: E704
-    def on_test_batch_end(self, batch, logs=None): self._call_batch("on_test_batch_end", batch, logs)  # noqa: E704
-    def on_predict_batch_begin(self, batch, logs=None): self._call_batch("on_predict_batch_begin", batch, logs)  # noqa: E704
-    def on_predict_batch_end(self, batch, logs=None): self._call_batch("on_predict_batch_end", batch, logs)  # noqa: E704
+    def on_train_begin(self, logs=None):
+        self._call("on_train_begin", logs)  # noqa: E704
+
+    def on_train_end(self, logs=None):
+        self._call("on_train_end", logs)  # noqa: E704
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._call("on_epoch_begin", epoch, logs)  # noqa: E704
+
+    def on_epoch_end(self, epoch, logs=None):
+        self._call("on_epoch_end", epoch, logs)  # noqa: E704
+
+    def on_test_begin(self, logs=None):
+        self._call("on_test_begin", logs)  # noqa: E704
+
+    def on_test_end(self, logs=None):
+        self._call("on_test_end", logs)  # noqa: E704
+
+    def on_predict_begin(self, logs=None):
+        self._call("on_predict_begin", logs)  # noqa: E704
+
+    def on_predict_end(self, logs=None):
+        self._call("on_predict_end", logs)  # noqa: E704
+
+    def on_train_batch_begin(self, batch, logs=None):
+        self._call_batch("on_train_batch_begin", batch, logs)  # noqa: E704
+
+    def on_train_batch_end(self, batch, logs=None):
+        self._call_batch("on_train_batch_end", batch, logs)  # noqa: E704
+
+    def on_test_batch_begin(self, batch, logs=None):
+        self._call_batch("on_test_batch_begin", batch, logs)  # noqa: E704
+
+    def on_test_batch_end(self, batch, logs=None):
+        self._call_batch("on_test_batch_end", batch, logs)  # noqa: E704
+
+    def on_predict_batch_begin(self, batch, logs=None):
+        self._call_batch("on_predict_batch_begin", batch, logs)  # noqa: E704
+
+    def on_predict_batch_end(self, batch, logs=None):
+        self._call_batch("on_predict_batch_end", batch, logs)  # noqa: E704

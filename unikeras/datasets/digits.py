@@ -27,7 +27,9 @@ def _data_file() -> Path:
     return path
 
 
-def load_data(test_split: float = 0.2, seed: int = 113) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+def load_data(
+    test_split: float = 0.2, seed: int = 113
+) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
     """Load the digits as ``(x_train, y_train), (x_test, y_test)``.
 
     ``x``: uint8 images of shape ``(n, 8, 8)`` with values 0..16; ``y``: uint8 labels 0..9.

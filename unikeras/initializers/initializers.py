@@ -175,28 +175,70 @@ class VarianceScaling(_Seeded):
         return {"scale": self.scale, "mode": self.mode, "distribution": self.distribution, "seed": self.seed}
 
 
-def _preset(name: str, scale: float, mode: str, distribution: str) -> type:
+class _Preset(VarianceScaling):
+    """A VarianceScaling with fixed ``scale``, ``mode`` and ``distribution``; only ``seed`` varies."""
+
+    preset: tuple[float, str, str] = (1.0, "fan_in", "truncated_normal")
+
     def __init__(self, seed: int | None = None) -> None:
-        VarianceScaling.__init__(self, scale=scale, mode=mode, distribution=distribution, seed=seed)
+        scale, mode, distribution = self.preset
+        super().__init__(scale=scale, mode=mode, distribution=distribution, seed=seed)
 
     def get_config(self):
         return {"seed": self.seed}
 
-    return type(name, (VarianceScaling,), {"__init__": __init__, "get_config": get_config, "__doc__": f"{name} initializer."})
+
+class GlorotUniform(_Preset):
+    """Uniform on ``±sqrt(6 / (fan_in + fan_out))``."""
+
+    preset = (1.0, "fan_avg", "uniform")
 
 
-GlorotUniform = _preset("GlorotUniform", 1.0, "fan_avg", "uniform")
-GlorotNormal = _preset("GlorotNormal", 1.0, "fan_avg", "truncated_normal")
-HeUniform = _preset("HeUniform", 2.0, "fan_in", "uniform")
-HeNormal = _preset("HeNormal", 2.0, "fan_in", "truncated_normal")
-LecunUniform = _preset("LecunUniform", 1.0, "fan_in", "uniform")
-LecunNormal = _preset("LecunNormal", 1.0, "fan_in", "truncated_normal")
+class GlorotNormal(_Preset):
+    """Truncated normal with variance ``2 / (fan_in + fan_out)``."""
+
+    preset = (1.0, "fan_avg", "truncated_normal")
+
+
+class HeUniform(_Preset):
+    """Uniform on ``±sqrt(6 / fan_in)``."""
+
+    preset = (2.0, "fan_in", "uniform")
+
+
+class HeNormal(_Preset):
+    """Truncated normal with variance ``2 / fan_in``."""
+
+    preset = (2.0, "fan_in", "truncated_normal")
+
+
+class LecunUniform(_Preset):
+    """Uniform on ``±sqrt(3 / fan_in)``."""
+
+    preset = (1.0, "fan_in", "uniform")
+
+
+class LecunNormal(_Preset):
+    """Truncated normal with variance ``1 / fan_in``."""
+
+    preset = (1.0, "fan_in", "truncated_normal")
+
 
 _ALIASES = {
-    "zeros": Zeros, "ones": Ones, "constant": Constant, "identity": Identity,
-    "random_normal": RandomNormal, "random_uniform": RandomUniform, "truncated_normal": TruncatedNormal,
-    "variance_scaling": VarianceScaling, "glorot_uniform": GlorotUniform, "glorot_normal": GlorotNormal,
-    "he_uniform": HeUniform, "he_normal": HeNormal, "lecun_uniform": LecunUniform, "lecun_normal": LecunNormal,
+    "zeros": Zeros,
+    "ones": Ones,
+    "constant": Constant,
+    "identity": Identity,
+    "random_normal": RandomNormal,
+    "random_uniform": RandomUniform,
+    "truncated_normal": TruncatedNormal,
+    "variance_scaling": VarianceScaling,
+    "glorot_uniform": GlorotUniform,
+    "glorot_normal": GlorotNormal,
+    "he_uniform": HeUniform,
+    "he_normal": HeNormal,
+    "lecun_uniform": LecunUniform,
+    "lecun_normal": LecunNormal,
 }
 _CLASSES = {cls.__name__: cls for cls in set(_ALIASES.values())}
 

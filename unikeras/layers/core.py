@@ -77,8 +77,14 @@ class InputLayer(Layer):
         dtype: input dtype (``floatx()``).
     """
 
-    def __init__(self, shape: tuple | None = None, batch_size: int | None = None, dtype: str | None = None,
-                 name: str | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        shape: tuple | None = None,
+        batch_size: int | None = None,
+        dtype: str | None = None,
+        name: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         if shape is None and "input_shape" in kwargs:
             shape = kwargs.pop("input_shape")
         if "batch_shape" in kwargs:
@@ -99,8 +105,13 @@ class InputLayer(Layer):
         return {"batch_shape": list(self.batch_shape), "dtype": self.dtype, "name": self.name}
 
 
-def Input(shape: tuple | None = None, batch_size: int | None = None, dtype: str | None = None,
-          name: str | None = None, batch_shape: tuple | None = None) -> KerasTensor:  # noqa: N802 - Keras's name
+def Input(  # noqa: N802 - Keras's name
+    shape: tuple | None = None,
+    batch_size: int | None = None,
+    dtype: str | None = None,
+    name: str | None = None,
+    batch_shape: tuple | None = None,
+) -> KerasTensor:
     """A symbolic model input of ``shape`` (without the batch axis)."""
     if batch_shape is not None:
         layer = InputLayer(batch_shape=batch_shape, dtype=dtype or config.floatx(), name=name)

@@ -147,7 +147,9 @@ class Layer:
 
     @property
     def non_trainable_variables(self) -> list[Variable]:
-        return self.non_trainable_weights + [g.state for layer in self._flatten_layers() for g in layer._seed_generators]
+        return self.non_trainable_weights + [
+            g.state for layer in self._flatten_layers() for g in layer._seed_generators
+        ]
 
     @property
     def variables(self) -> list[Variable]:

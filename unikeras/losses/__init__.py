@@ -27,8 +27,10 @@ from unikeras.losses.losses import (
 )
 
 _BY_NAME: dict[str, Callable[[], Loss]] = {
-    "mean_squared_error": MeanSquaredError, "mse": MeanSquaredError,
-    "mean_absolute_error": MeanAbsoluteError, "mae": MeanAbsoluteError,
+    "mean_squared_error": MeanSquaredError,
+    "mse": MeanSquaredError,
+    "mean_absolute_error": MeanAbsoluteError,
+    "mae": MeanAbsoluteError,
     "binary_crossentropy": BinaryCrossentropy,
     "categorical_crossentropy": CategoricalCrossentropy,
     "sparse_categorical_crossentropy": SparseCategoricalCrossentropy,
@@ -52,8 +54,21 @@ def get(identifier: Any) -> Loss:
 
 
 __all__ = [
-    "Loss", "LossFunctionWrapper", "BinaryCrossentropy", "CategoricalCrossentropy", "MeanAbsoluteError",
-    "MeanSquaredError", "SparseCategoricalCrossentropy", "binary_crossentropy", "categorical_crossentropy",
-    "mean_absolute_error", "mean_squared_error", "sparse_categorical_crossentropy", "mse", "mae", "MSE", "MAE",
+    "Loss",
+    "LossFunctionWrapper",
+    "BinaryCrossentropy",
+    "CategoricalCrossentropy",
+    "MeanAbsoluteError",
+    "MeanSquaredError",
+    "SparseCategoricalCrossentropy",
+    "binary_crossentropy",
+    "categorical_crossentropy",
+    "mean_absolute_error",
+    "mean_squared_error",
+    "sparse_categorical_crossentropy",
+    "mse",
+    "mae",
+    "MSE",
+    "MAE",
     "get",
 ]

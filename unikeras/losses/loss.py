@@ -21,7 +21,9 @@ class Loss:
         dtype: dtype of the computation (``floatx()``).
     """
 
-    def __init__(self, name: str | None = None, reduction: str | None = "sum_over_batch_size", dtype: str | None = None) -> None:
+    def __init__(
+        self, name: str | None = None, reduction: str | None = "sum_over_batch_size", dtype: str | None = None
+    ) -> None:
         if reduction not in REDUCTIONS:
             raise ValueError(f"{type(self).__name__}: `reduction` must be one of {REDUCTIONS}, received {reduction!r}.")
         self.name = name or _snake(type(self).__name__)
@@ -67,8 +69,14 @@ def reduce_weighted(values: Any, sample_weight: Any, reduction: str | None) -> A
 class LossFunctionWrapper(Loss):
     """A Loss around a function ``fn(y_true, y_pred, **kwargs)``."""
 
-    def __init__(self, fn: Callable[..., Any], name: str | None = None, reduction: str | None = "sum_over_batch_size",
-                 dtype: str | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        fn: Callable[..., Any],
+        name: str | None = None,
+        reduction: str | None = "sum_over_batch_size",
+        dtype: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(name=name or getattr(fn, "__name__", None), reduction=reduction, dtype=dtype)
         self.fn = fn
         self._fn_kwargs = kwargs

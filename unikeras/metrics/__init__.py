@@ -54,7 +54,16 @@ def get(identifier: Any, loss_name: str | None = None) -> Metric:
 
 
 __all__ = [
-    "Accuracy", "BinaryAccuracy", "CategoricalAccuracy", "Mean", "MeanMetricWrapper", "Metric",
-    "SparseCategoricalAccuracy", "accuracy", "binary_accuracy", "categorical_accuracy",
-    "sparse_categorical_accuracy", "get",
+    "Accuracy",
+    "BinaryAccuracy",
+    "CategoricalAccuracy",
+    "Mean",
+    "MeanMetricWrapper",
+    "Metric",
+    "SparseCategoricalAccuracy",
+    "accuracy",
+    "binary_accuracy",
+    "categorical_accuracy",
+    "sparse_categorical_accuracy",
+    "get",
 ]

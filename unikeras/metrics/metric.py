@@ -26,8 +26,9 @@ class Metric:
         self.dtype = dtype or config.floatx()
         self._variables: list[Variable] = []
 
-    def add_variable(self, shape: tuple = (), initializer: str = "zeros", dtype: str | None = None,
-                     name: str | None = None) -> Variable:
+    def add_variable(
+        self, shape: tuple = (), initializer: str = "zeros", dtype: str | None = None, name: str | None = None
+    ) -> Variable:
         if initializer != "zeros":
             raise ValueError(f"Metric '{self.name}': only 'zeros' state initializers are supported.")
         dtype = dtype or self.dtype
@@ -108,7 +109,9 @@ class MeanMetricWrapper(Mean):
         **kwargs: passed to ``fn``.
     """
 
-    def __init__(self, fn: Callable[..., Any], name: str | None = None, dtype: str | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, fn: Callable[..., Any], name: str | None = None, dtype: str | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(name=name or fn.__name__, dtype=dtype)
         self._fn = fn
         self._fn_kwargs = kwargs

@@ -73,3 +73,17 @@ def value_and_grad(
             raise TypeError(f"value_and_grad(): `variables` must hold Variables, received {type(v).__name__}.")
     backend = variables[0].backend if variables else active()
     return backend.value_and_grad(fn, variables, has_aux=has_aux)
+
+
+__all__ = [
+    "cast",
+    "stop_gradient",
+    "slice",
+    "scatter_update",
+    "convert_to_tensor",
+    "convert_to_numpy",
+    "is_tensor",
+    "shape",
+    "dtype",
+    "value_and_grad",
+]

@@ -8,3 +8,10 @@ erf = primitive("erf")
 rsqrt = primitive("rsqrt")
 logsumexp = primitive("logsumexp")
 top_k = primitive("top_k")
+
+__all__ = [
+    "erf",
+    "rsqrt",
+    "logsumexp",
+    "top_k",
+]

@@ -3,7 +3,6 @@ composed here once."""
 
 from __future__ import annotations
 
-
 from collections.abc import Sequence
 from typing import Any
 
@@ -136,7 +135,9 @@ def _pool(kind: str, inputs: Any, pool_size: Any, strides: Any, padding: str, da
     return fn(inputs, pool_size, strides, padding, data_format or config.image_data_format())
 
 
-def max_pool(inputs: Any, pool_size: Any, strides: Any = None, padding: str = "valid", data_format: str | None = None) -> Any:
+def max_pool(
+    inputs: Any, pool_size: Any, strides: Any = None, padding: str = "valid", data_format: str | None = None
+) -> Any:
     """N-d max pooling."""
     return _pool("max_pool", inputs, pool_size, strides, padding, data_format)
 
@@ -155,3 +156,27 @@ def moments(x: Any, axes: Any, keepdims: bool = False) -> tuple[Any, Any]:
     return b.mean(x, axis=axes, keepdims=keepdims), b.var(x, axis=axes, keepdims=keepdims)
 
 
+__all__ = [
+    "relu",
+    "sigmoid",
+    "softmax",
+    "log_softmax",
+    "gelu",
+    "relu6",
+    "leaky_relu",
+    "elu",
+    "selu",
+    "softplus",
+    "softsign",
+    "silu",
+    "swish",
+    "hard_sigmoid",
+    "hard_silu",
+    "hard_swish",
+    "log_sigmoid",
+    "one_hot",
+    "conv",
+    "max_pool",
+    "average_pool",
+    "moments",
+]

@@ -20,8 +20,16 @@ class Adam(Optimizer):
         amsgrad: whether to use the maximum of past second moments.
     """
 
-    def __init__(self, learning_rate: float = 0.001, beta_1: float = 0.9, beta_2: float = 0.999,
-                 epsilon: float = 1e-7, amsgrad: bool = False, name: str = "adam", **kwargs: Any) -> None:
+    def __init__(
+        self,
+        learning_rate: float = 0.001,
+        beta_1: float = 0.9,
+        beta_2: float = 0.999,
+        epsilon: float = 1e-7,
+        amsgrad: bool = False,
+        name: str = "adam",
+        **kwargs: Any,
+    ) -> None:
         super().__init__(learning_rate=learning_rate, name=name, **kwargs)
         self.beta_1, self.beta_2, self.epsilon, self.amsgrad = float(beta_1), float(beta_2), float(epsilon), amsgrad
 
@@ -35,9 +43,24 @@ class Adam(Optimizer):
         b = self._backend
         step = b.cast(b.add(self.iterations.value, 1), "float32")
         vhats = self._slots(self.vhats, variables) if self.amsgrad else None
-        b.apply_adam(variables, grads, self._slots(self.ms, variables), self._slots(self.vs, variables), vhats,
-                     learning_rate, self.beta_1, self.beta_2, self.epsilon, step)
+        b.apply_adam(
+            variables,
+            grads,
+            self._slots(self.ms, variables),
+            self._slots(self.vs, variables),
+            vhats,
+            learning_rate,
+            self.beta_1,
+            self.beta_2,
+            self.epsilon,
+            step,
+        )
 
     def get_config(self) -> dict:
-        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon,
-                "amsgrad": self.amsgrad}
+        return {
+            **super().get_config(),
+            "beta_1": self.beta_1,
+            "beta_2": self.beta_2,
+            "epsilon": self.epsilon,
+            "amsgrad": self.amsgrad,
+        }

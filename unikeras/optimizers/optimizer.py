@@ -32,8 +32,9 @@ class Optimizer:
         self._backend: backends.Backend | None = None
 
     # ------------------------------------------------------------------ state
-    def add_variable(self, shape: Sequence[int] = (), dtype: str = "float32", name: str = "slot",
-                     initial_value: float = 0.0) -> Variable:
+    def add_variable(
+        self, shape: Sequence[int] = (), dtype: str = "float32", name: str = "slot", initial_value: float = 0.0
+    ) -> Variable:
         import numpy as np
 
         variable = Variable(np.full(tuple(shape), initial_value, dtype=dtype), dtype=dtype, trainable=False, name=name)

@@ -19,8 +19,14 @@ class SGD(Optimizer):
         nesterov: whether to apply Nesterov momentum.
     """
 
-    def __init__(self, learning_rate: float = 0.01, momentum: float = 0.0, nesterov: bool = False,
-                 name: str = "SGD", **kwargs: Any) -> None:
+    def __init__(
+        self,
+        learning_rate: float = 0.01,
+        momentum: float = 0.0,
+        nesterov: bool = False,
+        name: str = "SGD",
+        **kwargs: Any,
+    ) -> None:
         super().__init__(learning_rate=learning_rate, name=name, **kwargs)
         if not 0.0 <= momentum <= 1.0:
             raise ValueError(f"SGD: `momentum` must be in [0, 1], received {momentum!r}.")

@@ -61,8 +61,15 @@ def split_validation(
 class ArrayBatches:
     """Batches of ``(x, y, sample_weight)`` NumPy arrays, reshuffled each epoch if ``shuffle``."""
 
-    def __init__(self, x: np.ndarray, y: np.ndarray | None = None, sample_weight: np.ndarray | None = None,
-                 batch_size: int = 32, shuffle: bool = False, seed: int | None = None) -> None:
+    def __init__(
+        self,
+        x: np.ndarray,
+        y: np.ndarray | None = None,
+        sample_weight: np.ndarray | None = None,
+        batch_size: int = 32,
+        shuffle: bool = False,
+        seed: int | None = None,
+    ) -> None:
         if not isinstance(batch_size, int) or batch_size <= 0:
             raise ValueError(f"`batch_size` must be a positive int, received {batch_size!r}.")
         self.x, self.y, self.sample_weight = x, y, sample_weight

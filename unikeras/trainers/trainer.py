@@ -7,7 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from unikeras import backends, config, losses, metrics as metrics_module, optimizers
+from unikeras import backends, config, losses, optimizers
+from unikeras import metrics as metrics_module
 from unikeras.callbacks import Callback, CallbackList, History, ProgbarLogger
 from unikeras.trainers import steps
 from unikeras.trainers.data_adapter import ArrayBatches, check_lengths, split_validation, to_array
@@ -147,7 +148,9 @@ class Trainer:
         if y.size == 0:
             return
         if y.dtype.kind == "f" and not np.all(np.floor(y) == y):
-            raise ValueError("sparse_categorical_crossentropy: labels `y` must be integers, received non-integer floats.")
+            raise ValueError(
+                "sparse_categorical_crossentropy: labels `y` must be integers, received non-integer floats."
+            )
         ignore = self.loss._fn_kwargs.get("ignore_class")
         labels = y if ignore is None else y[y != ignore]
         if labels.size and (labels.min() < 0 or labels.max() >= num_classes):
@@ -195,9 +198,13 @@ class Trainer:
         val = None
         if validation_data is not None:
             if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
-                raise ValueError("fit(): `validation_data` must be a tuple (x_val, y_val) or (x_val, y_val, sample_weight).")
-            val = self._prepare_arrays(*validation_data) if len(validation_data) == 3 else self._prepare_arrays(
-                validation_data[0], validation_data[1], None
+                raise ValueError(
+                    "fit(): `validation_data` must be a tuple (x_val, y_val) or (x_val, y_val, sample_weight)."
+                )
+            val = (
+                self._prepare_arrays(*validation_data)
+                if len(validation_data) == 3
+                else self._prepare_arrays(validation_data[0], validation_data[1], None)
             )
         elif validation_split:
             (x, y, sample_weight), val = split_validation(x, y, sample_weight, validation_split)
@@ -239,8 +246,14 @@ class Trainer:
         return self.history
 
     # ------------------------------------------------------------------ evaluate / predict
-    def _evaluate_arrays(self, x: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None, batch_size: int,
-                         callback_list: CallbackList | None) -> dict[str, float]:
+    def _evaluate_arrays(
+        self,
+        x: np.ndarray,
+        y: np.ndarray,
+        sample_weight: np.ndarray | None,
+        batch_size: int,
+        callback_list: CallbackList | None,
+    ) -> dict[str, float]:
         test_step = self._step_function("test")
         self._reset_metrics()
         batches = ArrayBatches(x, y, sample_weight, batch_size)
@@ -287,7 +300,11 @@ class Trainer:
         return values[0] if len(values) == 1 else values
 
     def predict(
-        self, x: Any, batch_size: int | None = None, verbose: int | str = "auto", callbacks: Sequence[Callback] | None = None
+        self,
+        x: Any,
+        batch_size: int | None = None,
+        verbose: int | str = "auto",
+        callbacks: Sequence[Callback] | None = None,
     ) -> np.ndarray:
         """Model outputs for ``x`` as a NumPy array, computed batch by batch."""
         x, _, _ = self._prepare_arrays(x, None, None)

@@ -53,7 +53,9 @@ class Progbar:
         self._last_draw = 0.0
         self._last_len = 0
 
-    def update(self, current: int, values: Iterable[tuple[str, float]] | None = None, finalize: bool | None = None) -> None:
+    def update(
+        self, current: int, values: Iterable[tuple[str, float]] | None = None, finalize: bool | None = None
+    ) -> None:
         """Show progress at step ``current`` with ``values`` as ``(name, number)`` pairs."""
         if finalize is None:
             finalize = self.target is not None and current >= self.target
