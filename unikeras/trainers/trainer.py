@@ -12,6 +12,7 @@ from unikeras import metrics as metrics_module
 from unikeras.callbacks import Callback, CallbackList, History, ProgbarLogger
 from unikeras.trainers import steps
 from unikeras.trainers.data_adapter import ArrayBatches, check_lengths, split_validation, to_array
+from unikeras.utils import seeding
 
 
 class LazyLogs(Mapping):
@@ -212,7 +213,8 @@ class Trainer:
         if val is not None:
             self._prepare_model(val[0], val[1])
         verbose = 1 if verbose == "auto" else int(verbose)
-        batches = ArrayBatches(x, y, sample_weight, batch_size or 32, shuffle=shuffle)
+        # Shuffling follows the global seed, so a seeded run visits batches in the same order on every backend.
+        batches = ArrayBatches(x, y, sample_weight, batch_size or 32, shuffle=shuffle, seed=seeding.next_stream_seed())
         self.history = History()
         callback_list = CallbackList(
             [self.history, *([ProgbarLogger()] if verbose else []), *(callbacks or [])],
