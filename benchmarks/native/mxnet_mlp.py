@@ -1,4 +1,4 @@
-"""MXNet: a hybridized Gluon HybridSequential and gluon.Trainer('adam')."""
+"""MXNet: a hybridized Gluon HybridSequential and gluon.Trainer('adam'), in MXNet's NumPy mode (as unikeras runs it)."""
 
 from __future__ import annotations
 
@@ -19,8 +19,8 @@ def make_epoch(x: np.ndarray, y: np.ndarray, batch_size: int, seed: int):
         net.add(gluon.nn.Dense(units, activation="relu" if i < len(LAYER_SIZES) - 2 else None, in_units=LAYER_SIZES[i]))
     net.initialize()
     for layer, (kernel, bias) in zip(net, initial_weights(seed)):
-        layer.weight.set_data(mx.nd.array(kernel.T))
-        layer.bias.set_data(mx.nd.array(bias))
+        layer.weight.set_data(mx.np.array(kernel.T))
+        layer.bias.set_data(mx.np.array(bias))
     net.hybridize(static_alloc=True, static_shape=True)
     trainer = gluon.Trainer(net.collect_params(), "adam", {"learning_rate": LEARNING_RATE, "epsilon": 1e-7})
     loss_fn = gluon.loss.SoftmaxCrossEntropyLoss()
@@ -29,12 +29,12 @@ def make_epoch(x: np.ndarray, y: np.ndarray, batch_size: int, seed: int):
     def run_epoch() -> float:
         losses = []
         for xb, yb in epoch_batches(x, y, batch_size, rng):
-            xb, yb = mx.nd.array(xb), mx.nd.array(yb)
+            xb, yb = mx.np.array(xb), mx.np.array(yb)
             with autograd.record():
                 loss = loss_fn(net(xb), yb)
             loss.backward()
             trainer.step(xb.shape[0])
             losses.append(loss.mean())
-        return float(mx.nd.concat(*[l.reshape((1,)) for l in losses], dim=0).mean().asscalar())
+        return float(mx.np.stack(losses).mean())
 
     return run_epoch

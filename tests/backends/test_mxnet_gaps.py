@@ -1,0 +1,28 @@
+"""What MXNet lacks raises an error naming the backend and the operation, never a wrong result."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tests.conftest import load_backend
+from unikeras.backends import BackendError
+
+
+@pytest.fixture
+def mxnet_backend():
+    return load_backend("mxnet")
+
+
+@pytest.mark.parametrize("dtype", ["int16", "bfloat16"])
+def test_missing_dtypes_are_named(mxnet_backend, dtype):
+    with pytest.raises(BackendError, match=f"backend 'mxnet' does not support dtype {dtype}"):
+        mxnet_backend.zeros((2,), dtype)
+    with pytest.raises(BackendError, match=f"'mxnet'.*{dtype}"):
+        mxnet_backend.convert_to_tensor(np.zeros(2), dtype)
+
+
+def test_integer_average_pooling_is_refused(mxnet_backend):
+    x = mxnet_backend.convert_to_tensor(np.arange(16, dtype="int32").reshape(1, 4, 4, 1))
+    with pytest.raises(BackendError, match="backend 'mxnet' does not support avg_pool: of int32 input"):
+        mxnet_backend.avg_pool(x, (2, 2), (2, 2), "valid", "channels_last")

@@ -1,0 +1,960 @@
+"""The Apache MXNet adapter: ``mxnet.numpy`` arrays, ``autograd.record`` gradients, MXNet's
+fused optimizer kernels.
+
+MXNet 1.9.1 facts this file relies on (measured here):
+
+* ``npx.set_np()`` is required for 0-d and zero-size arrays; its shape semantics is
+  thread-local unless switched on globally, which this module does (for every MXNet user
+  in the process).
+* Every op costs ~40-60 us of Python + engine overhead whatever its size, so the adapter
+  avoids extra ops (dtype casts, copies) on the hot paths.
+* ``mx.random.seed`` costs 3-5 ms a call, so seeded draws come from a NumPy Philox generator
+  keyed by ``(base, counter)`` and are copied to the device.
+* Missing or broken kernels are worked around here (each at its method): logical and/or,
+  floor_divide, cumprod, stable argsort, take_along_axis, pad's constant value, var's
+  gradient, reductions of empty arrays, negative axes of cumsum/flip, integer power /
+  matmul / tensordot / max_pool and float16 matmul / conv / sort / round (run in a wider
+  dtype), bool kernels (via uint8). MXNet has no int16 and no usable bfloat16: those raise.
+* Not worked around (it would cost an op per call): MXNet's sum/mean use Kahan summation,
+  which turns an infinite summand into NaN unless it comes last (``sum([inf, 1])`` is NaN).
+* ``make_step`` runs eagerly for every ``jit_compile`` value: MXNet can only compile
+  Gluon blocks (hybridize), not an arbitrary Python step.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import math
+import warnings
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+if "bool" not in np.__dict__:
+    np.bool = bool  # MXNet 1.9.1 still uses the alias NumPy 1.24 removed
+with warnings.catch_warnings():
+    # its own import touches removed NumPy financial functions and distutils
+    warnings.simplefilter("ignore", DeprecationWarning)
+    import mxnet as mx
+from mxnet import autograd, npx  # noqa: E402
+from mxnet import numpy as mnp  # noqa: E402
+from mxnet.base import _LIB, MXNetError, NDArrayHandle, c_array, check_call  # noqa: E402
+from mxnet.ndarray.numpy import _internal as _npi  # noqa: E402
+
+from unikeras.backends.base import Axis, Backend, Seed, Tensor  # noqa: E402
+from unikeras.variables import active_scope  # noqa: E402
+
+npx.set_np()
+mx.util.set_np_shape(2)  # 2 = GlobalOn: NumPy shapes in every thread, not only this one
+
+_ND = mnp.ndarray
+_SCALARS = (int, float, bool, np.generic)
+_DTYPES = frozenset(["float16", "float32", "float64", "uint8", "int8", "int32", "int64", "bool"])
+_FLOATS = frozenset(["float16", "float32", "float64"])
+_FUSED_CHUNK = 50  # MXNet's multi-tensor update kernels take at most 60 tensors a call
+
+
+def _same_padding(sizes, window, strides, dilation) -> list[tuple[int, int]]:
+    """(before, after) per spatial axis for TensorFlow's "same" rule (the extra cell at the end)."""
+    pads = []
+    for n, k, s, d in zip(sizes, window, strides, dilation, strict=True):
+        total = max((-(-n // s) - 1) * s + (k - 1) * d + 1 - n, 0)
+        pads.append((total // 2, total - total // 2))
+    return pads
+
+
+def _pad(x: Tensor, pads: tuple[tuple[int, int], ...], value: Any = 0) -> Tensor:
+    """Constant padding. mnp.pad drops ``constant_values`` (it pads with 0), so call its op."""
+    return _npi.pad(x, pads, mode="constant", constant_value=value)
+
+
+def _empty_batch(xshape, channels, window, strides, pad, dilation, dtype) -> Tensor:
+    """The empty channels_first result of a conv / pool over a batch of 0."""
+    geometry = zip(xshape[2:], pad, dilation, window, strides, strict=True)
+    spatial = [(n + 2 * p - d * (k - 1) - 1) // s + 1 for n, p, d, k, s in geometry]
+    return mnp.zeros((0, channels, *spatial), dtype=dtype)
+
+
+def _unary(op: Callable[..., Tensor]) -> Callable[..., Tensor]:
+    def method(self: MXNetBackend, x: Tensor) -> Tensor:
+        return op(x if type(x) is _ND else self.convert_to_tensor(x))
+
+    return method
+
+
+def _binary(op: Callable[..., Tensor]) -> Callable[..., Tensor]:
+    def method(self: MXNetBackend, x: Tensor, y: Tensor) -> Tensor:
+        if type(x) is not _ND or type(y) is not _ND:
+            x, y = self._operands(x, y)
+        return op(x, y)
+
+    return method
+
+
+def _reduction(np_op: Callable[..., Any], over_nothing: Callable[[Tensor], Tensor]) -> Callable[..., Any]:
+    """What every reduction does before its MXNet body: convert, handle ``axis=()`` (MXNet
+    reads an empty tuple as "every axis"), and hand zero-size input to NumPy (MXNet's
+    reductions of empty arrays give wrong values or leave an error in the engine that a
+    later, unrelated op then raises)."""
+
+    def wrap(body: Callable[..., Tensor]) -> Callable[..., Tensor]:
+        def method(self: MXNetBackend, x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:
+            if type(x) is not _ND:
+                x = self.convert_to_tensor(x)
+            if isinstance(axis, list):
+                axis = tuple(axis)
+            if axis == ():
+                return over_nothing(x)
+            if 0 in x.shape:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", RuntimeWarning)
+                    out = np_op(np.zeros(x.shape, x.dtype), axis=axis, keepdims=keepdims)
+                return self._from_numpy(np.asarray(out))
+            return body(self, x, axis, keepdims)
+
+        return method
+
+    return wrap
+
+
+def _bool_via_uint8(op: Callable[..., Any]) -> Callable[..., Any]:
+    """MXNet kernels that reject bool: run them on uint8 and cast back."""
+
+    def method(self: MXNetBackend, x: Tensor, *args: Any, **kwargs: Any) -> Any:
+        if type(x) is not _ND:
+            x = self.convert_to_tensor(x)
+        if x.dtype != np.bool_:
+            return op(self, x, *args, **kwargs)
+        out = op(self, x.astype("uint8"), *args, **kwargs)
+        return [o.astype("bool") for o in out] if isinstance(out, list) else out.astype("bool")
+
+    return method
+
+
+def _reshaped(x: Tensor, shape: tuple[int, ...]) -> Tensor:
+    """A view of contiguous ``x`` with another shape (no engine op, unlike ``mnp.reshape``;
+    ``reshape_view`` would query both shapes again in Python: 2x slower, measured)."""
+    handle = NDArrayHandle()
+    dims = c_array(ctypes.c_int64, shape)
+    check_call(_LIB.MXNDArrayReshape64(x.handle, len(shape), dims, False, ctypes.byref(handle)))
+    return _ND(handle=handle)
+
+
+def _view(flat: Tensor, start: int, size: int, shape: tuple[int, ...]) -> Tensor:
+    """``flat[start:start+size]`` viewed as ``shape``, sharing memory."""
+    piece = flat._slice(start, start + size)
+    return piece if len(shape) == 1 else _reshaped(piece, shape)
+
+
+class _GradPlan:
+    """Per variable list: where each gradient lives in one fresh zero buffer per dtype."""
+
+    __slots__ = ("handles", "groups", "marked", "keep", "n")
+
+    def __init__(self, variables: Sequence[Any]) -> None:
+        self.handles = [v.handle for v in variables]
+        self.n = len(self.handles)
+        groups: dict[str, list[tuple[int, int, int, tuple[int, ...]]]] = {}
+        offsets: dict[str, int] = {}
+        for i, v in enumerate(variables):
+            size = int(np.prod(v.shape, dtype=np.int64))
+            off = offsets.get(v.dtype, 0)
+            groups.setdefault(v.dtype, []).append((i, off, size, tuple(v.shape)))
+            offsets[v.dtype] = off + size
+        self.groups = [(dtype, offsets[dtype], members) for dtype, members in groups.items()]
+        # integer variables get zero gradients and are never marked
+        self.marked = [i for i, v in enumerate(variables) if v.dtype in _FLOATS]
+        # after the backward pass each handle gets back its own buffer (or, not trainable, no
+        # gradient at all), so that no later backward writes into gradients already handed out
+        self.keep = {i: self.handles[i].grad if variables[i].trainable else None for i in self.marked}
+
+    def restore(self, indices: list[int], grads: list[Any]) -> None:
+        autograd.mark_variables(
+            [self.handles[i] for i in indices],
+            [grads[i] if self.keep[i] is None else self.keep[i] for i in indices],
+            grad_reqs=["null" if self.keep[i] is None else "write" for i in indices],
+        )
+
+    def fresh(self) -> list[Any]:
+        grads: list[Any] = [None] * self.n
+        for dtype, total, members in self.groups:
+            flat = mnp.zeros((total,), dtype=dtype)
+            for i, off, size, shape in members:
+                grads[i] = _view(flat, off, size, shape)
+        return grads
+
+
+class MXNetBackend(Backend):
+    name = "mxnet"
+    framework = "mxnet"
+    pip_extra = "mxnet"
+
+    def __init__(self) -> None:
+        self._plans: dict[tuple[int, ...], _GradPlan] = {}
+        self._fused: dict[tuple[int, ...], tuple[list[Any], list[Any]] | None] = {}
+        self._zeros_cache: dict[int, Any] = {}
+        self._count_cache: dict[tuple, Any] = {}
+
+    # ------------------------------------------------------------------ identity
+    def framework_version(self) -> str:
+        return mx.__version__
+
+    def list_devices(self) -> list[str]:
+        return ["cpu:0"] + [f"gpu:{i}" for i in range(mx.context.num_gpus())]
+
+    # ------------------------------------------------------------------ tensors & dtypes
+    def _dt(self, dtype: Any) -> str:
+        name = dtype if isinstance(dtype, str) else np.dtype(dtype).name
+        if name not in _DTYPES:
+            raise self.unsupported(f"dtype {name}", "MXNet has no such dtype (no int16, no usable bfloat16)")
+        return name
+
+    def _from_numpy(self, a: np.ndarray) -> Tensor:
+        self._dt(a.dtype)
+        if not a.flags.c_contiguous:
+            a = a.copy(order="C")  # (np.ascontiguousarray would turn 0-d into 1-d)
+        out = mnp.empty(a.shape, dtype=a.dtype)
+        if a.size:  # a direct copy: ~3x faster than mnp.array, which goes through __setitem__
+            check_call(
+                _LIB.MXNDArraySyncCopyFromCPU(out.handle, a.ctypes.data_as(ctypes.c_void_p), ctypes.c_size_t(a.size))
+            )
+        return out
+
+    def _operands(self, x: Any, y: Any) -> tuple[Any, Any]:
+        """Native tensors for both, except that a Python scalar beside a tensor stays a scalar."""
+        if type(y) is not _ND and not isinstance(y, _SCALARS):
+            y = self.convert_to_tensor(y)
+        if type(x) is not _ND and (type(y) is not _ND or not isinstance(x, _SCALARS)):
+            x = self.convert_to_tensor(x)
+        return x, y
+
+    def is_tensor(self, x: Any) -> bool:
+        return isinstance(x, mx.nd.NDArray)
+
+    def convert_to_tensor(self, x: Any, dtype: str | None = None) -> Tensor:
+        if type(x) is _ND:
+            return x if dtype is None else x.astype(self._dt(dtype), copy=False)
+        if isinstance(x, mx.nd.NDArray):
+            return self.convert_to_tensor(x.as_np_ndarray(), dtype)
+        return self._from_numpy(np.asarray(x) if dtype is None else np.asarray(x, dtype=self._dt(dtype)))
+
+    def to_numpy(self, x: Tensor) -> np.ndarray:
+        return x.asnumpy() if isinstance(x, mx.nd.NDArray) else np.asarray(x)
+
+    def cast(self, x: Tensor, dtype: str) -> Tensor:
+        return self.convert_to_tensor(x).astype(self._dt(dtype), copy=False)
+
+    def dtype_name(self, x: Tensor) -> str:
+        return x.dtype.name if isinstance(x, mx.nd.NDArray) else np.asarray(x).dtype.name
+
+    def shape(self, x: Tensor) -> tuple[int, ...]:
+        return tuple(x.shape) if isinstance(x, mx.nd.NDArray) else np.shape(x)
+
+    def zeros(self, shape: Sequence[int], dtype: str = "float32") -> Tensor:
+        return mnp.zeros(tuple(shape), dtype=self._dt(dtype))
+
+    def ones(self, shape: Sequence[int], dtype: str = "float32") -> Tensor:
+        return mnp.ones(tuple(shape), dtype=self._dt(dtype))
+
+    def full(self, shape: Sequence[int], fill_value: Any, dtype: str = "float32") -> Tensor:
+        if isinstance(fill_value, mx.nd.NDArray):
+            return mnp.broadcast_to(self.cast(fill_value, dtype), tuple(shape))
+        return mnp.full(tuple(shape), fill_value, dtype=self._dt(dtype))
+
+    def arange(self, start: Any, stop: Any = None, step: Any = 1, dtype: str = "int32") -> Tensor:
+        if stop is None:
+            start, stop = 0, start
+        return mnp.arange(start, stop, step, dtype=self._dt(dtype))
+
+    def eye(self, n: int, m: int | None = None, dtype: str = "float32") -> Tensor:
+        dtype = self._dt(dtype)
+        if dtype == "bool":  # eye has no bool kernel
+            return mnp.eye(n, m, dtype="uint8").astype("bool")
+        return mnp.eye(n, m, dtype=dtype)
+
+    def zeros_like(self, x: Tensor, dtype: str | None = None) -> Tensor:
+        return mnp.zeros_like(self.convert_to_tensor(x), dtype=None if dtype is None else self._dt(dtype))
+
+    def ones_like(self, x: Tensor, dtype: str | None = None) -> Tensor:
+        return mnp.ones_like(self.convert_to_tensor(x), dtype=None if dtype is None else self._dt(dtype))
+
+    def copy(self, x: Tensor) -> Tensor:
+        return mnp.copy(self.convert_to_tensor(x))
+
+    # ------------------------------------------------------------------ elementwise
+    add = _binary(mnp.add)
+    subtract = _binary(mnp.subtract)
+    multiply = _binary(mnp.multiply)
+    divide = _binary(mnp.true_divide)
+    mod = _binary(mnp.mod)
+    maximum = _binary(mnp.maximum)
+    minimum = _binary(mnp.minimum)
+    equal = _binary(mnp.equal)
+    not_equal = _binary(mnp.not_equal)
+    less = _binary(mnp.less)
+    less_equal = _binary(mnp.less_equal)
+    greater = _binary(mnp.greater)
+    greater_equal = _binary(mnp.greater_equal)
+
+    @staticmethod
+    def _through_float64(op: Callable[..., Tensor], x: Any, y: Any, dtype: Any) -> Tensor:
+        """``op`` on integers computed in float64 (exact while |values| < 2**53), cast back."""
+        x = x.astype("float64") if type(x) is _ND else x
+        y = y.astype("float64") if type(y) is _ND else y
+        return op(x, y).astype(dtype)
+
+    def floor_divide(self, x: Tensor, y: Tensor) -> Tensor:
+        # MXNet has no floor_divide
+        x, y = self._operands(x, y)
+        dtype = (x if type(x) is _ND else y).dtype
+        if dtype.kind == "f":  # NumPy's rule: (x - mod(x, y)) / y, rounded to the nearest integer
+            return self.round(mnp.true_divide(mnp.subtract(x, mnp.mod(x, y)), y))
+        return self._through_float64(lambda a, b: mnp.floor(mnp.true_divide(a, b)), x, y, dtype)
+
+    def power(self, x: Tensor, y: Tensor) -> Tensor:
+        x, y = self._operands(x, y)
+        dtype = (x if type(x) is _ND else y).dtype
+        if dtype.kind == "f":
+            return mnp.power(x, y)
+        # MXNet's integer power goes through float32 (7**9 comes out 40353608)
+        return self._through_float64(mnp.power, x, y, dtype)
+
+    # MXNet has no logical_and / logical_or (and its bitwise ops reject broadcast bools)
+    def logical_and(self, x: Tensor, y: Tensor) -> Tensor:
+        return mnp.where(self.convert_to_tensor(x, "bool"), self.convert_to_tensor(y, "bool"), False)
+
+    def logical_or(self, x: Tensor, y: Tensor) -> Tensor:
+        return mnp.where(self.convert_to_tensor(x, "bool"), True, self.convert_to_tensor(y, "bool"))
+
+    negative = _unary(mnp.negative)
+    abs = _unary(mnp.abs)
+    sign = _unary(mnp.sign)
+    square = _unary(mnp.square)
+    sqrt = _unary(mnp.sqrt)
+    exp = _unary(mnp.exp)
+    expm1 = _unary(mnp.expm1)
+    log = _unary(mnp.log)
+    log1p = _unary(mnp.log1p)
+    sin = _unary(mnp.sin)
+    cos = _unary(mnp.cos)
+    tanh = _unary(mnp.tanh)
+    sigmoid = _unary(npx.sigmoid)
+    erf = _unary(npx.erf)
+    floor = _unary(mnp.floor)
+    ceil = _unary(mnp.ceil)
+    logical_not = _unary(mnp.logical_not)
+    isnan = _unary(mnp.isnan)
+    isfinite = _unary(mnp.isfinite)
+    relu = _unary(npx.relu)
+
+    def round(self, x: Tensor) -> Tensor:
+        x = self.convert_to_tensor(x)
+        if x.dtype == np.float16:  # no float16 kernel
+            return mnp.round(x.astype("float32")).astype("float16")
+        return mnp.round(x)  # halves to even, as NumPy (mnp.rint does not)
+
+    def rsqrt(self, x: Tensor) -> Tensor:
+        return mnp.power(self.convert_to_tensor(x), -0.5)  # one op; mxnet.numpy has no rsqrt
+
+    def clip(self, x: Tensor, x_min: Any, x_max: Any) -> Tensor:
+        x = self.convert_to_tensor(x)
+        if isinstance(x_min, mx.nd.NDArray) or isinstance(x_max, mx.nd.NDArray):
+            return self.minimum(self.maximum(x, x_min), x_max)
+        return mnp.clip(x, x_min, x_max)
+
+    def where(self, condition: Tensor, x: Tensor, y: Tensor) -> Tensor:
+        if type(condition) is not _ND:
+            condition = self.convert_to_tensor(condition)
+        if type(x) is not _ND or type(y) is not _ND:
+            x, y = self._operands(x, y)
+        return mnp.where(condition, x, y)
+
+    # ------------------------------------------------------------------ reductions
+    @_reduction(np.sum, mnp.copy)
+    def sum(self, x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        return mnp.sum(x, axis=axis, keepdims=keepdims)
+
+    @_reduction(np.mean, mnp.copy)
+    def mean(self, x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        return mnp.mean(x, axis=axis, keepdims=keepdims)
+
+    @_reduction(np.max, mnp.copy)
+    def max(self, x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        return mnp.max(x, axis=axis, keepdims=keepdims)
+
+    @_reduction(np.min, mnp.copy)
+    def min(self, x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        return mnp.min(x, axis=axis, keepdims=keepdims)
+
+    @_reduction(np.any, lambda x: x.astype("bool"))
+    def any(self, x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        return mnp.any(x, axis=axis, keepdims=keepdims)
+
+    @_reduction(np.all, lambda x: x.astype("bool"))
+    def all(self, x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        return mnp.all(x, axis=axis, keepdims=keepdims)
+
+    @_reduction(np.prod, mnp.copy)
+    def prod(self, x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        return mnp.prod(x, axis=axis, keepdims=keepdims)
+
+    @_reduction(np.var, mnp.zeros_like)
+    def var(self, x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        if not autograd.is_recording():
+            return mnp.var(x, axis=axis, keepdims=keepdims)
+        # mnp.var has no gradient (its backward gives zeros): compose it while recording
+        centered = mnp.subtract(x, mnp.mean(x, axis=axis, keepdims=True))
+        return mnp.mean(mnp.square(centered), axis=axis, keepdims=keepdims)
+
+    def argmax(self, x: Tensor, axis: int | None = None) -> Tensor:
+        return mnp.argmax(self._sortable(x), axis=axis).astype("int32")
+
+    def argmin(self, x: Tensor, axis: int | None = None) -> Tensor:
+        return mnp.argmin(self._sortable(x), axis=axis).astype("int32")
+
+    @_reduction(lambda e, axis, keepdims: np.log(np.sum(np.exp(e), axis=axis, keepdims=keepdims)), mnp.copy)
+    def logsumexp(self, x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        m = mnp.max(x, axis=axis, keepdims=True)
+        m = mnp.where(mnp.isfinite(m), m, 0).detach()  # an all -inf slice keeps its -inf
+        out = mnp.log(mnp.sum(mnp.exp(mnp.subtract(x, m)), axis=axis, keepdims=keepdims))
+        if not keepdims:
+            m = m.reshape(out.shape)
+        return mnp.add(out, m)
+
+    def cumsum(self, x: Tensor, axis: int | None = None) -> Tensor:
+        x = self.convert_to_tensor(x)
+        return mnp.cumsum(x, axis=axis if axis is None or axis >= 0 else axis + x.ndim)  # rejects axis < 0
+
+    def cumprod(self, x: Tensor, axis: int | None = None) -> Tensor:
+        # MXNet has no cumprod: a log-depth scan of products (exact for integers, differentiable)
+        x = self.convert_to_tensor(x)
+        if axis is None:
+            x, axis = x.reshape(-1), 0
+        shape = x.shape
+        if len(shape) == 1:  # the pad op fails on 1-d arrays
+            return self.cumprod(x.reshape(1, -1), 1).reshape(shape)
+        axis %= len(shape)
+        n = shape[axis]
+        lead = (slice(None),) * axis
+        shift = 1
+        while shift < n:
+            pads = [(0, 0)] * len(shape)
+            pads[axis] = (shift, 0)
+            shifted = _pad(x[lead + (slice(0, n - shift),)], tuple(pads), 1)
+            x = mnp.multiply(x, shifted)
+            shift *= 2
+        return x
+
+    def top_k(self, x: Tensor, k: int, sorted: bool = True) -> tuple[Tensor, Tensor]:  # noqa: A002
+        x = self.convert_to_tensor(x)
+        values, indices = npx.topk(self._sortable(x), axis=-1, k=k, ret_typ="both", is_ascend=False, dtype="int32")
+        return values.astype(x.dtype, copy=False), indices
+
+    def _sortable(self, x: Tensor) -> Tensor:
+        """Sorting kernels reject bool (and sort rejects float16): their order-preserving widenings."""
+        x = self.convert_to_tensor(x)
+        dtype = x.dtype
+        if dtype == np.bool_:
+            return x.astype("uint8")
+        if dtype == np.float16:
+            return x.astype("float32")
+        return x
+
+    def sort(self, x: Tensor, axis: int = -1) -> Tensor:
+        x = self.convert_to_tensor(x)
+        dtype = x.dtype
+        out = mnp.sort(self._sortable(x), axis=axis)
+        return out if out.dtype == dtype else out.astype(dtype)
+
+    def argsort(self, x: Tensor, axis: int = -1) -> Tensor:
+        # MXNet's argsort is not stable. Sort keys (tie-group * n + index): unique, so any sort
+        # orders them by value then by index.
+        x = self._sortable(x)
+        nd = x.ndim
+        if nd == 0:
+            return mnp.zeros((1,), dtype="int32")
+        axis %= nd
+        if axis != nd - 1:
+            return mnp.swapaxes(self.argsort(mnp.swapaxes(x, axis, -1), -1), axis, -1)
+        n = x.shape[-1]
+        if n == 0:
+            return mnp.zeros(x.shape, dtype="int32")
+        perm = mnp.argsort(x, axis=-1)
+        s = mnp.sort(x, axis=-1)
+        starts = mnp.not_equal(s[..., 1:], s[..., :-1])
+        starts = mnp.concatenate([mnp.zeros(x.shape[:-1] + (1,), dtype="bool"), starts], axis=axis)
+        keys = mnp.add(mnp.multiply(mnp.cumsum(starts, axis=axis), n), perm.astype("int64"))
+        return mnp.mod(mnp.sort(keys, axis=-1), n).astype("int32")
+
+    # ------------------------------------------------------------------ shape
+    def reshape(self, x: Tensor, shape: Sequence[int]) -> Tensor:
+        return mnp.reshape(self.convert_to_tensor(x), tuple(shape))
+
+    @_bool_via_uint8
+    def transpose(self, x: Tensor, axes: Sequence[int] | None = None) -> Tensor:
+        return mnp.transpose(x, None if axes is None else tuple(axes))
+
+    def expand_dims(self, x: Tensor, axis: int) -> Tensor:
+        return mnp.expand_dims(self.convert_to_tensor(x), axis)
+
+    def squeeze(self, x: Tensor, axis: Axis = None) -> Tensor:
+        return mnp.squeeze(self.convert_to_tensor(x), axis=tuple(axis) if isinstance(axis, list) else axis)
+
+    def broadcast_to(self, x: Tensor, shape: Sequence[int]) -> Tensor:
+        return mnp.broadcast_to(self.convert_to_tensor(x), tuple(shape))
+
+    def concatenate(self, xs: Sequence[Tensor], axis: int = 0) -> Tensor:
+        return mnp.concatenate([self.convert_to_tensor(x) for x in xs], axis=axis)
+
+    def stack(self, xs: Sequence[Tensor], axis: int = 0) -> Tensor:
+        return mnp.stack([self.convert_to_tensor(x) for x in xs], axis=axis)
+
+    @_bool_via_uint8
+    def split(self, x: Tensor, indices_or_sections: int | Sequence[int], axis: int = 0) -> list[Tensor]:
+        if not isinstance(indices_or_sections, int):
+            indices_or_sections = [int(i) for i in indices_or_sections]
+        out = mnp.split(x, indices_or_sections, axis=axis)
+        return list(out) if isinstance(out, (list, tuple)) else [out]
+
+    def slice(self, x: Tensor, start_indices: Sequence[int], shape: Sequence[int]) -> Tensor:
+        return self.convert_to_tensor(x)[tuple(slice(s, s + n) for s, n in zip(start_indices, shape, strict=True))]
+
+    def take(self, x: Tensor, indices: Tensor, axis: int | None = None) -> Tensor:
+        return mnp.take(self.convert_to_tensor(x), self.convert_to_tensor(indices), axis=axis, mode="wrap")
+
+    @_bool_via_uint8
+    def take_along_axis(self, x: Tensor, indices: Tensor, axis: int) -> Tensor:
+        # mnp.take_along_axis is a NumPy fallback (no gradient): npx.pick, one index per lane
+        idx = self.convert_to_tensor(indices)
+        xs, ids = x.shape, idx.shape
+        nd = len(xs)
+        axis %= nd
+        if ids[axis] == 1 and ids[:axis] + ids[axis + 1 :] == xs[:axis] + xs[axis + 1 :]:  # one op
+            return npx.pick(x, _reshaped(idx, ids[:axis] + ids[axis + 1 :]), axis=axis, keepdims=True, mode="wrap")
+        if axis != nd - 1:
+            x, idx = mnp.swapaxes(x, axis, -1), mnp.swapaxes(idx, axis, -1)
+            xs, ids = x.shape, idx.shape
+        batch = tuple(np.broadcast_shapes(xs[:-1], ids[:-1]))
+        k = ids[-1]
+        if ids[:-1] != batch:
+            idx = mnp.broadcast_to(idx, batch + (k,))
+        x = mnp.broadcast_to(mnp.expand_dims(x, -2), batch + (k, xs[-1]))  # each index gets its lane
+        out = npx.pick(x, idx, axis=-1, mode="wrap")
+        return out if axis == nd - 1 else mnp.swapaxes(out, axis, -1)
+
+    def scatter_update(self, x: Tensor, indices: Tensor, updates: Tensor) -> Tensor:
+        x = self.convert_to_tensor(x)
+        idx = self.convert_to_tensor(indices)
+        updates = self.convert_to_tensor(updates).astype(x.dtype, copy=False)
+        n, k = idx.shape
+        shape = x.shape
+        idx_t = mnp.transpose(idx).as_nd_ndarray()
+        placed = mx.nd.scatter_nd(updates.as_nd_ndarray(), idx_t, shape=shape).as_np_ndarray()
+        mask = mx.nd.scatter_nd(mx.nd.ones((n,), dtype="bool"), idx_t, shape=shape[:k]).as_np_ndarray()
+        return mnp.where(_reshaped(mask, shape[:k] + (1,) * (len(shape) - k)), placed, x)
+
+    def tile(self, x: Tensor, repeats: Sequence[int]) -> Tensor:
+        return mnp.tile(self.convert_to_tensor(x), tuple(repeats))
+
+    def repeat(self, x: Tensor, repeats: int, axis: int | None = None) -> Tensor:
+        return mnp.repeat(self.convert_to_tensor(x), repeats, axis=axis)
+
+    @_bool_via_uint8
+    def pad(self, x: Tensor, pad_width: Sequence[tuple[int, int]], constant_values: Any = 0) -> Tensor:
+        pads = tuple((int(a), int(b)) for a, b in pad_width)
+        if isinstance(constant_values, (bool, np.bool_)):
+            constant_values = int(constant_values)
+        if len(pads) == 0:
+            return mnp.copy(x)
+        if len(pads) == 1:  # the pad op fails on 1-d arrays
+            out = _pad(x.reshape(1, -1), ((0, 0),) + pads, constant_values)
+            return out.reshape(-1)
+        return _pad(x, pads, constant_values)
+
+    @_bool_via_uint8
+    def flip(self, x: Tensor, axis: Axis = None) -> Tensor:
+        if axis is not None:  # MXNet's flip rejects negative axes
+            nd = x.ndim
+            axis = axis % nd if isinstance(axis, int) else tuple(a % nd for a in axis)
+        return mnp.flip(x, axis=axis)
+
+    @_bool_via_uint8
+    def roll(self, x: Tensor, shift: int, axis: int | None = None) -> Tensor:
+        return mnp.roll(x, shift, axis=axis)
+
+    def one_hot(self, indices: Tensor, num_classes: int, dtype: str = "float32") -> Tensor:
+        dtype = self._dt(dtype)
+        out = npx.one_hot(self.convert_to_tensor(indices), num_classes, dtype="uint8" if dtype == "bool" else dtype)
+        return out.astype("bool") if dtype == "bool" else out
+
+    # ------------------------------------------------------------------ linear algebra
+    def _wide(self, op: Callable[..., Tensor], *xs: Tensor, **kwargs: Any) -> Tensor:
+        """Run ``op`` natively, or in float64 (integers) / float32 (float16) where MXNet's CPU
+        kernel lacks the dtype, casting the result back."""
+        dtype = xs[0].dtype
+        if dtype == np.float32 or dtype == np.float64:
+            return op(*xs, **kwargs)
+        wide = "float32" if dtype == np.float16 else "float64"
+        return op(*(x.astype(wide) for x in xs), **kwargs).astype(dtype)
+
+    def matmul(self, x: Tensor, y: Tensor) -> Tensor:
+        return self._wide(mnp.matmul, self.convert_to_tensor(x), self.convert_to_tensor(y))
+
+    def einsum(self, subscripts: str, *operands: Tensor) -> Tensor:
+        return mnp.einsum(subscripts, *(self.convert_to_tensor(x) for x in operands))
+
+    def tensordot(self, x: Tensor, y: Tensor, axes: int | Sequence[Sequence[int]] = 2) -> Tensor:
+        if not isinstance(axes, int):
+            axes = tuple(tuple(int(i) for i in a) if isinstance(a, (list, tuple)) else int(a) for a in axes)
+        return self._wide(mnp.tensordot, self.convert_to_tensor(x), self.convert_to_tensor(y), axes=axes)
+
+    # ------------------------------------------------------------------ nn
+    def gelu(self, x: Tensor, approximate: bool = True) -> Tensor:
+        x = self.convert_to_tensor(x)
+        if not approximate:
+            if x.dtype != np.float64:
+                return npx.leaky_relu(x, act_type="gelu")  # the erf form (in float32 inside)
+            return mnp.multiply(x, mnp.add(mnp.multiply(npx.erf(mnp.multiply(x, math.sqrt(0.5))), 0.5), 0.5))
+        # 0.5 * (1 + tanh(z)) == sigmoid(2z)
+        c = 2.0 * math.sqrt(2.0 / math.pi)
+        z = mnp.multiply(x, mnp.add(mnp.multiply(mnp.square(x), c * 0.044715), c))
+        return mnp.multiply(x, npx.sigmoid(z))
+
+    def softmax(self, x: Tensor, axis: int = -1) -> Tensor:
+        return npx.softmax(self.convert_to_tensor(x), axis=axis)
+
+    def log_softmax(self, x: Tensor, axis: int = -1) -> Tensor:
+        return npx.log_softmax(self.convert_to_tensor(x), axis=axis)
+
+    @staticmethod
+    def _to_first(x: Tensor, nd: int) -> Tensor:
+        return mnp.transpose(x, (0, nd + 1, *range(1, nd + 1)))
+
+    @staticmethod
+    def _to_last(x: Tensor, nd: int) -> Tensor:
+        return mnp.transpose(x, (0, *range(2, nd + 2), 1))
+
+    def conv(
+        self,
+        x: Tensor,
+        kernel: Tensor,
+        strides: Sequence[int],
+        padding: str,
+        data_format: str,
+        dilation_rate: Sequence[int],
+    ) -> Tensor:
+        # MXNet's CPU convolution takes only channels_first input (NHWC fails in oneDNN)
+        x, kernel = self.convert_to_tensor(x), self.convert_to_tensor(kernel)
+        kshape = kernel.shape
+        nd = len(kshape) - 2
+        last = data_format == "channels_last"
+        if last:
+            x = self._to_first(x, nd)
+        w = mnp.transpose(kernel, (nd + 1, nd, *range(nd)))
+        strides, dilation, ksize = tuple(strides), tuple(dilation_rate), tuple(kshape[:nd])
+        pad = (0,) * nd
+        if padding == "same":
+            pads = _same_padding(x.shape[2:], ksize, strides, dilation)
+            if any(a != b for a, b in pads):
+                x = _pad(x, ((0, 0), (0, 0), *pads))
+            else:
+                pad = tuple(a for a, _ in pads)
+        elif padding != "valid":
+            raise ValueError(f"conv: padding must be 'valid' or 'same', received {padding!r}")
+        xshape = x.shape
+        if xshape[0] == 0:  # MXNet's convolution fails on an empty batch
+            out = _empty_batch(xshape, kshape[-1], ksize, strides, pad, dilation, x.dtype)
+        else:
+            out = self._wide(
+                npx.convolution,
+                x,
+                w,
+                kernel=ksize,
+                stride=strides,
+                dilate=dilation,
+                pad=pad,
+                num_filter=kshape[-1],
+                no_bias=True,
+            )
+        return self._to_last(out, nd) if last else out
+
+    def _pool(self, x: Tensor, pool_size, strides, padding: str, data_format: str, kind: str) -> Tensor:
+        x = self.convert_to_tensor(x)
+        dtype = x.dtype
+        if dtype.kind != "f":  # MXNet pools floats only
+            if kind == "avg":
+                raise self.unsupported("avg_pool", f"of {dtype.name} input")
+            return self._pool(x.astype("float64"), pool_size, strides, padding, data_format, kind).astype(dtype)
+        nd = len(pool_size)
+        last = data_format == "channels_last"
+        if last:
+            x = self._to_first(x, nd)
+        pool_size, strides = tuple(pool_size), tuple(strides)
+        pad = (0,) * nd
+        count = None
+        if padding == "same":
+            spatial = x.shape[2:]
+            pads = _same_padding(spatial, pool_size, strides, (1,) * nd)
+            if all(a == b for a, b in pads):
+                pad = tuple(a for a, _ in pads)  # MXNet's own padding: never wins max, not counted by avg
+            elif kind == "max":
+                x = _pad(x, ((0, 0), (0, 0), *pads), -np.inf)
+            else:  # asymmetric: sum over zero padding, divided by the count of real cells
+                x = _pad(x, ((0, 0), (0, 0), *pads))
+                count = self._pool_count(spatial, pool_size, strides, tuple(pads), dtype)
+        elif padding != "valid":
+            raise ValueError(f"pool: padding must be 'valid' or 'same', received {padding!r}")
+        xshape = x.shape
+        if xshape[0] == 0:  # MXNet's pooling fails on an empty batch
+            out = _empty_batch(xshape, xshape[1], pool_size, strides, pad, (1,) * nd, dtype)
+            return self._to_last(out, nd) if last else out
+        out = npx.pooling(
+            x,
+            kernel=pool_size,
+            stride=strides,
+            pad=pad,
+            pool_type="sum" if count is not None else kind,
+            pooling_convention="valid",
+            count_include_pad=False,
+        )
+        if count is not None:
+            out = mnp.true_divide(out, count)
+        return self._to_last(out, nd) if last else out
+
+    def _pool_count(self, spatial, pool_size, strides, pads, dtype) -> Tensor:
+        key = (spatial, pool_size, strides, pads, np.dtype(dtype).name)
+        count = self._count_cache.get(key)
+        if count is None:
+            ones = _pad(mnp.ones((1, 1, *spatial), dtype=dtype), ((0, 0), (0, 0), *pads))
+            count = npx.pooling(ones, kernel=pool_size, stride=strides, pool_type="sum", pooling_convention="valid")
+            if len(self._count_cache) > 64:
+                self._count_cache.clear()
+            self._count_cache[key] = count
+        return count
+
+    def max_pool(
+        self, x: Tensor, pool_size: Sequence[int], strides: Sequence[int], padding: str, data_format: str
+    ) -> Tensor:
+        return self._pool(x, pool_size, strides, padding, data_format, "max")
+
+    def avg_pool(
+        self, x: Tensor, pool_size: Sequence[int], strides: Sequence[int], padding: str, data_format: str
+    ) -> Tensor:
+        return self._pool(x, pool_size, strides, padding, data_format, "avg")
+
+    # ------------------------------------------------------------------ random
+    @staticmethod
+    def _rng(seed: Seed) -> np.random.Generator:
+        # Keyed Philox: one independent stream per (base, counter); reseeding MXNet's own
+        # generator (mx.random.seed) costs 3-5 ms a call here.
+        base, counter = seed
+        return np.random.Generator(np.random.Philox(key=[int(base) % 2**64, int(counter) % 2**64]))
+
+    def random_uniform(self, shape: Sequence[int], minval: float, maxval: float, dtype: str, seed: Seed) -> Tensor:
+        dtype = self._dt(dtype)
+        u = self._rng(seed).random(tuple(shape), dtype=np.float64 if dtype == "float64" else np.float32)
+        u = (u * (maxval - minval) + minval).astype(dtype, copy=False)
+        top = np.nextafter(np.asarray(maxval, dtype), np.asarray(-np.inf, dtype))  # rounding must not reach maxval
+        return self._from_numpy(np.minimum(u, top))
+
+    def random_normal(self, shape: Sequence[int], mean: float, stddev: float, dtype: str, seed: Seed) -> Tensor:
+        dtype = self._dt(dtype)
+        z = self._rng(seed).standard_normal(tuple(shape), dtype=np.float64 if dtype == "float64" else np.float32)
+        return self._from_numpy((z * stddev + mean).astype(dtype, copy=False))
+
+    def random_randint(self, shape: Sequence[int], minval: int, maxval: int, dtype: str, seed: Seed) -> Tensor:
+        return self._from_numpy(self._rng(seed).integers(minval, maxval, tuple(shape), dtype=self._dt(dtype)))
+
+    def random_categorical(self, logits: Tensor, num_samples: int, seed: Seed) -> Tensor:
+        logits = self.to_numpy(logits).astype(np.float64)
+        cdf = np.cumsum(np.exp(logits - logits.max(axis=-1, keepdims=True)), axis=-1)
+        u = self._rng(seed).random((logits.shape[0], num_samples)) * cdf[:, -1:]
+        out = np.stack([np.searchsorted(c, r, side="right") for c, r in zip(cdf, u, strict=True)]) if len(cdf) else u
+        return self._from_numpy(np.minimum(out, logits.shape[-1] - 1).astype(np.int32).reshape(u.shape))
+
+    def random_shuffle(self, x: Tensor, seed: Seed) -> Tensor:
+        x = self.convert_to_tensor(x)
+        perm = self._rng(seed).permutation(x.shape[0]).astype(np.int32)
+        return mnp.take(x, self._from_numpy(perm), axis=0)
+
+    # ------------------------------------------------------------------ variables & gradients
+    def variable_create(self, value: np.ndarray, trainable: bool) -> Any:
+        handle = self._from_numpy(np.asarray(value))
+        if trainable and handle.dtype.kind == "f":
+            handle.attach_grad()
+        return handle
+
+    def variable_read(self, handle: Any) -> Tensor:
+        return handle
+
+    def variable_assign(self, handle: Any, value: Tensor) -> Any:
+        if value is handle:
+            return handle
+        if type(value) is not _ND:
+            if isinstance(value, _SCALARS):
+                value = mnp.full(handle.shape, value, dtype=handle.dtype)
+            else:
+                value = self.convert_to_tensor(value)
+        if autograd.is_recording():  # an in-place write must not enter the recorded graph
+            with autograd.pause():
+                value.copyto(handle)
+        else:
+            value.copyto(handle)  # casts to the handle's dtype
+        return handle
+
+    def stop_gradient(self, x: Tensor) -> Tensor:
+        return self.convert_to_tensor(x).detach()
+
+    def _grad_plan(self, variables: Sequence[Any]) -> _GradPlan:
+        key = tuple(hash(v) for v in variables)  # a Variable's hash is its unique id
+        plan = self._plans.get(key)
+        if plan is None or any(h is not v.handle for h, v in zip(plan.handles, variables, strict=True)):
+            if len(self._plans) > 32:
+                self._plans.clear()
+            plan = self._plans[key] = _GradPlan(variables)
+        return plan
+
+    def value_and_grad(
+        self, fn: Callable[..., Any], variables: Sequence[Any], has_aux: bool = False
+    ) -> Callable[..., tuple[Any, list[Tensor]]]:
+        variables = list(variables)
+
+        def wrapped(*args: Any, **kwargs: Any) -> tuple[Any, list[Tensor]]:
+            plan = self._grad_plan(variables)
+            # Fresh zeroed buffers (one op per dtype, each gradient a view): unused variables get
+            # zeros, since backward leaves their buffers alone, and no copies are needed.
+            grads = plan.fresh()
+            marked = plan.marked
+            if active_scope() is None:
+                targets, restore = plan.handles, marked
+            else:  # differentiate the scoped values; handles read through the scope get restored
+                targets = [v.value for v in variables]
+                restore = [i for i in marked if targets[i] is plan.handles[i]]
+            if marked:
+                autograd.mark_variables([targets[i] for i in marked], [grads[i] for i in marked])
+            try:
+                with autograd.record():
+                    out = fn(*args, **kwargs)
+                loss = out[0] if has_aux else out
+                try:
+                    loss.backward()
+                except MXNetError as err:
+                    if "not in a computational graph" not in str(err):
+                        raise  # else fn used no variable: the gradients stay zeros
+            finally:
+                if restore:
+                    plan.restore(restore, grads)
+            loss = loss.detach()
+            return ((loss, out[1]) if has_aux else loss), grads
+
+        return wrapped
+
+    # ------------------------------------------------------------------ steps
+    def make_step(
+        self, fn: Callable[..., Any], state: Sequence[Any], jit_compile: bool | str = "auto"
+    ) -> Callable[..., Any]:
+        # MXNet compiles only Gluon blocks (hybridize), so every jit_compile value runs fn eagerly
+        return super().make_step(fn, state, jit_compile)
+
+    def synchronize(self, x: Any = None) -> None:
+        if x is None:
+            mx.nd.waitall()
+        elif isinstance(x, mx.nd.NDArray):
+            x.wait_to_read()
+        elif isinstance(x, dict):
+            for v in x.values():
+                self.synchronize(v)
+        elif isinstance(x, (list, tuple)):
+            for v in x:
+                self.synchronize(v)
+
+    # ------------------------------------------------------------------ fused optimizer updates
+    def _fusable(self, variables: Sequence[Any], slots: Sequence[Sequence[Any]]) -> tuple[list[Any], list[Any]] | None:
+        """Legacy-NDArray views of the weight handles and of each slot's handles, when every
+        one is float32 (the dtype the fused kernels are checked for here), else None."""
+        key = tuple(hash(v) for v in variables) + tuple(hash(s) for group in slots for s in group)
+        views = self._fused.get(key)
+        if views is None and key not in self._fused:
+            ok = all(v.dtype == "float32" for v in variables) and all(
+                s.dtype == "float32" for group in slots for s in group
+            )
+            if ok:
+                views = (
+                    [v.handle.as_nd_ndarray() for v in variables],
+                    [[s.handle.as_nd_ndarray() for s in group] for group in slots],
+                )
+            if len(self._fused) > 32:
+                self._fused.clear()
+            self._fused[key] = views
+        return views
+
+    def _zeros_nd(self, n: int) -> Any:
+        z = self._zeros_cache.get(n)
+        if z is None:
+            z = self._zeros_cache[n] = mx.nd.zeros((n,), dtype="float32")
+        return z
+
+    def apply_sgd(
+        self,
+        variables: Sequence[Any],
+        grads: Sequence[Tensor],
+        momentums: Sequence[Any] | None,
+        learning_rate: Tensor,
+        momentum: float,
+        nesterov: bool,
+    ) -> None:
+        views = None
+        if not nesterov and active_scope() is None and all(type(g) is _ND for g in grads):
+            views = self._fusable(variables, [momentums] if momentums is not None else [])
+        if views is None:
+            return super().apply_sgd(variables, grads, momentums, learning_rate, momentum, nesterov)
+        # MXNet's (preloaded) multi-SGD kernels, wd=0 and rescale 1: Keras's rule exactly,
+        # with the learning rate read on the device (no host sync)
+        weights, slots = views
+        lr = self.convert_to_tensor(learning_rate, "float32")
+        g_nd = [g.as_nd_ndarray() for g in grads]
+        for start in range(0, len(weights), _FUSED_CHUNK):
+            stop = min(start + _FUSED_CHUNK, len(weights))
+            n = stop - start
+            lrs = mnp.broadcast_to(lr, (n,)).as_nd_ndarray()
+            data: list[Any] = []
+            if slots:
+                for i in range(start, stop):
+                    data += [weights[i], g_nd[i], slots[0][i]]
+                mx.nd.preloaded_multi_sgd_mom_update(
+                    *data, lrs, self._zeros_nd(n), momentum=momentum, num_weights=n, out=weights[start:stop]
+                )
+            else:
+                for i in range(start, stop):
+                    data += [weights[i], g_nd[i]]
+                mx.nd.preloaded_multi_sgd_update(*data, lrs, self._zeros_nd(n), num_weights=n, out=weights[start:stop])
+
+    def apply_adam(
+        self,
+        variables: Sequence[Any],
+        grads: Sequence[Tensor],
+        ms: Sequence[Any],
+        vs: Sequence[Any],
+        vhats: Sequence[Any] | None,
+        learning_rate: Tensor,
+        beta_1: float,
+        beta_2: float,
+        epsilon: float,
+        step: Tensor,
+    ) -> None:
+        views = None
+        if vhats is None and active_scope() is None and all(type(g) is _ND for g in grads):
+            views = self._fusable(variables, [ms, vs])
+        if views is None:
+            return super().apply_adam(variables, grads, ms, vs, vhats, learning_rate, beta_1, beta_2, epsilon, step)
+        # adam_update has no bias correction; folding it into the learning rate gives Keras's
+        # rule. It takes Python floats: two syncs. (The multi-tensor AdamW kernel would be one
+        # op for all weights but its second moment drifts ~8e-5 relative from Keras's here.)
+        t = float(step)
+        alpha = float(learning_rate) * math.sqrt(1.0 - beta_2**t) / (1.0 - beta_1**t)
+        weights, (m_nd, v_nd) = views
+        for w, g, m, v in zip(weights, grads, m_nd, v_nd, strict=True):
+            mx.nd.adam_update(
+                w, g.as_nd_ndarray(), m, v, lr=alpha, beta1=beta_1, beta2=beta_2, epsilon=epsilon, wd=0.0, out=w
+            )
