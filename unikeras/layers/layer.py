@@ -210,11 +210,11 @@ class Layer:
     def __call__(self, inputs: Any, *args: Any, training: bool | None = None, **kwargs: Any) -> Any:
         if isinstance(inputs, KerasTensor):
             return self._symbolic_call(inputs)
-        backend = self._backend if self.built else backends.current()
-        if backend is not backends._active and backend is not backends.current():
+        backend = backends.current()
+        if self._backend is not None and self._backend is not backend:
             raise ValueError(
-                f"Layer '{self.name}' lives on backend '{backend.name}' but was called while "
-                f"'{backends.current().name}' is active. A model cannot mix backends."
+                f"Layer '{self.name}' lives on backend '{self._backend.name}' but was called while "
+                f"'{backend.name}' is active. A model cannot mix backends."
             )
         if not backend.is_tensor(inputs):
             inputs = backend.convert_to_tensor(inputs, self.dtype if _is_float_like(inputs) else None)
