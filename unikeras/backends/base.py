@@ -13,7 +13,11 @@ Semantics are NumPy's unless a docstring says otherwise. Conventions for every m
 * Shapes are tuples of Python ints.
 * ``seed`` (random ops) is a pair ``(base, counter)``: ``base`` a Python int, ``counter`` an
   int or a 0-d int tensor (it may be traced inside a compiled step). The same pair gives
-  the same numbers on the same backend; different backends need not agree.
+  the same numbers on the same backend in the same execution mode (TensorFlow's XLA draws
+  differ from its graph draws); different backends need not agree.
+* Integer results may stay 32-bit where NumPy widens: ``sum``/``prod``/``cumsum`` of int32 or
+  bool may be int32 (NumPy: int64), ``divide`` of int32 may be float32. Layers above the
+  contract never rely on either.
 * Variables are :class:`unikeras.variables.Variable` objects; an adapter only sees and
   returns their *handle* (the framework-native storage) through ``variable_*`` methods.
 
