@@ -586,6 +586,12 @@ class Backend(abc.ABC):
         del x
 
     # ------------------------------------------------------------------ composed defaults
+    def sparse_softmax_cross_entropy(self, labels: Tensor, logits: Tensor) -> Tensor:
+        """Per-sample ``-log_softmax(logits)[labels]`` over the last axis; ``labels`` are int32
+        of shape ``logits.shape[:-1]``, all in range. Frameworks with a fused kernel override it."""
+        picked = self.take_along_axis(self.log_softmax(logits, axis=-1), self.expand_dims(labels, -1), axis=-1)
+        return self.negative(self.squeeze(picked, axis=-1))
+
     def apply_sgd(
         self,
         variables: Sequence[Any],

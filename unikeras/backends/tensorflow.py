@@ -698,6 +698,9 @@ class TensorFlowBackend(Backend):
                 )
         return None
 
+    def sparse_softmax_cross_entropy(self, labels: Tensor, logits: Tensor) -> Tensor:
+        return tf.nn.sparse_softmax_cross_entropy_with_logits(labels=_t(labels), logits=_t(logits))
+
     def apply_adam(
         self,
         variables: Sequence[Any],

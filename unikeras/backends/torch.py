@@ -687,6 +687,12 @@ class TorchBackend(Backend):
                 torch._foreach_add_(ws, ms)
         return None
 
+    def sparse_softmax_cross_entropy(self, labels: Tensor, logits: Tensor) -> Tensor:
+        logits, labels = self.convert_to_tensor(logits), self.convert_to_tensor(labels)
+        classes = logits.shape[-1]
+        losses = nnf.cross_entropy(logits.reshape(-1, classes), labels.reshape(-1).long(), reduction="none")
+        return losses.reshape(labels.shape)
+
     def apply_adam(
         self,
         variables: Sequence[Any],

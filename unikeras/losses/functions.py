@@ -86,9 +86,11 @@ def sparse_categorical_crossentropy(
     if ignore_class is not None:
         valid = b.not_equal(labels, ignore_class)
         labels = b.where(valid, labels, b.zeros_like(labels))
-    log_probs = _log_probabilities(y_pred, from_logits, -1)
-    picked = b.squeeze(b.take_along_axis(log_probs, b.expand_dims(labels, -1), axis=-1), axis=-1)
-    losses = b.negative(picked)
+    if from_logits:
+        losses = b.sparse_softmax_cross_entropy(labels, y_pred)
+    else:
+        log_probs = _log_probabilities(y_pred, False, -1)
+        losses = b.negative(b.squeeze(b.take_along_axis(log_probs, b.expand_dims(labels, -1), axis=-1), axis=-1))
     if valid is not None:
         losses = b.where(valid, losses, b.zeros_like(losses))
     return losses

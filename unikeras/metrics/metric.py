@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -77,20 +78,17 @@ class Mean(Metric):
     def update_state(self, values: Any, sample_weight: Any = None) -> None:
         b = active()
         values = b.cast(values if b.is_tensor(values) else b.convert_to_tensor(values), self.dtype)
-        if sample_weight is None:
-            size = 1
-            for d in b.shape(values):
-                size *= d
-            self.total.assign(b.add(self.total.value, b.sum(values)))
-            self.count.assign(b.add(self.count.value, float(size)))
+        if sample_weight is None or isinstance(sample_weight, (int, float)):
+            # One weight for every value (the loss tracker passes the batch size): no weight tensor.
+            weight = 1.0 if sample_weight is None else float(sample_weight)
+            total = b.sum(values) if weight == 1.0 else b.multiply(b.sum(values), weight)
+            self.total.assign(b.add(self.total.value, total))
+            self.count.assign(b.add(self.count.value, weight * math.prod(b.shape(values))))
             return
-        if isinstance(sample_weight, (int, float)):
-            weights = b.full(b.shape(values), float(sample_weight), self.dtype)
-        else:
-            weights = b.cast(b.convert_to_tensor(sample_weight), self.dtype)
-            if len(b.shape(weights)) > len(b.shape(values)) and b.shape(weights)[-1] == 1:
-                weights = b.squeeze(weights, axis=-1)
-            weights = b.broadcast_to(weights, b.shape(values))
+        weights = b.cast(b.convert_to_tensor(sample_weight), self.dtype)
+        if len(b.shape(weights)) > len(b.shape(values)) and b.shape(weights)[-1] == 1:
+            weights = b.squeeze(weights, axis=-1)
+        weights = b.broadcast_to(weights, b.shape(values))
         self.total.assign(b.add(self.total.value, b.sum(b.multiply(values, weights))))
         self.count.assign(b.add(self.count.value, b.sum(weights)))
 
