@@ -36,10 +36,7 @@ class ProgbarLogger(Callback):
             self._progbar.update(batch + 1, _items(logs) if self._progbar_would_draw() else None, finalize=False)
 
     def _progbar_would_draw(self) -> bool:
-        import time
-
-        bar = self._progbar
-        return bar is not None and bar._dynamic and time.perf_counter() - bar._last_draw >= bar.interval
+        return self._progbar is not None and self._progbar.would_draw()
 
     def on_epoch_end(self, epoch: int, logs: Mapping | None = None) -> None:
         if self._progbar is not None:

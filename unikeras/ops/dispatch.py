@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import inspect
 from collections.abc import Callable
 from typing import Any
 
@@ -27,8 +28,9 @@ def primitive(name: str) -> Callable[..., Any]:
         return getattr(backend, name)(*args, **kwargs)
 
     op.__qualname__ = name
-    op.__wrapped__ = None  # the signature shown is the contract's, without `self`
-    del op.__wrapped__
+    del op.__wrapped__  # show the contract's signature without `self`, not the method's
+    signature = inspect.signature(contract)
+    op.__signature__ = signature.replace(parameters=list(signature.parameters.values())[1:])
     return op
 
 

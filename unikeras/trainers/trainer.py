@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
@@ -88,8 +89,6 @@ class Trainer:
         self.compiled = True
 
     def _backend_scope(self) -> Any:
-        import contextlib
-
         return backends.activated(self._backend) if self._backend is not None else contextlib.nullcontext()
 
     @property

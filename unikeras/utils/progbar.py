@@ -53,6 +53,10 @@ class Progbar:
         self._last_draw = 0.0
         self._last_len = 0
 
+    def would_draw(self) -> bool:
+        """Whether an ``update`` now would redraw the bar (so callers can skip computing values)."""
+        return self._dynamic and self.verbose == 1 and time.perf_counter() - self._last_draw >= self.interval
+
     def update(
         self, current: int, values: Iterable[tuple[str, float]] | None = None, finalize: bool | None = None
     ) -> None:
