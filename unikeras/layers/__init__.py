@@ -1,10 +1,24 @@
 """Layers, by Keras name."""
 
+from unikeras.layers import convolution, pooling
 from unikeras.layers.activation import ELU, Activation, LeakyReLU, PReLU, ReLU, Softmax
+from unikeras.layers.convolution import *  # noqa: F403 - Conv1D/2D/3D and aliases
 from unikeras.layers.core import Dense, Input, InputLayer
+from unikeras.layers.embedding import Embedding
 from unikeras.layers.layer import Layer
+from unikeras.layers.normalization import BatchNormalization, LayerNormalization
+from unikeras.layers.pooling import *  # noqa: F403 - pooling layers and aliases
 from unikeras.layers.regularization import Dropout
-from unikeras.layers.reshaping import Flatten
+from unikeras.layers.reshaping import (
+    Cropping1D,
+    Cropping2D,
+    Flatten,
+    Permute,
+    RepeatVector,
+    Reshape,
+    ZeroPadding1D,
+    ZeroPadding2D,
+)
 
 __all__ = [
     "ELU",
@@ -19,4 +33,16 @@ __all__ = [
     "Input",
     "InputLayer",
     "Layer",
+    "Embedding",
+    "BatchNormalization",
+    "LayerNormalization",
+    "Cropping1D",
+    "Cropping2D",
+    "Permute",
+    "RepeatVector",
+    "Reshape",
+    "ZeroPadding1D",
+    "ZeroPadding2D",
+    *convolution.__all__,
+    *pooling.__all__,
 ]

@@ -1,10 +1,11 @@
-"""Reshaping layers."""
+"""Reshaping layers: Flatten, Reshape, Permute, RepeatVector, ZeroPadding1D/2D, Cropping1D/2D."""
 
 from __future__ import annotations
 
 import math
 from typing import Any
 
+from unikeras import config
 from unikeras.layers.layer import Layer
 from unikeras.ops.dispatch import active
 
@@ -29,3 +30,269 @@ class Flatten(Layer):
 
     def get_config(self) -> dict:
         return {**super().get_config(), "data_format": self.data_format}
+
+
+def _check_int(layer: str, name: str, value: Any, minimum: int = 0) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
+        raise ValueError(f"{layer}: `{name}` must be an int >= {minimum}, received {value!r}.")
+    return value
+
+
+def _normalize_data_format(layer: str, data_format: str | None) -> str:
+    data_format = data_format or config.image_data_format()
+    if data_format not in ("channels_last", "channels_first"):
+        raise ValueError(f"{layer}: `data_format` must be channels_last or channels_first, received {data_format!r}.")
+    return data_format
+
+
+def _pair(layer: str, name: str, value: Any) -> tuple[int, int]:
+    """An int ``n`` gives ``(n, n)``; a pair of ints is kept."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return (_check_int(layer, name, value), _check_int(layer, name, value))
+    if isinstance(value, (tuple, list)) and len(value) == 2:
+        return (_check_int(layer, name, value[0]), _check_int(layer, name, value[1]))
+    raise ValueError(f"{layer}: `{name}` must be an int or a pair of ints, received {value!r}.")
+
+
+def _pairs_2d(layer: str, name: str, value: Any) -> tuple[tuple[int, int], tuple[int, int]]:
+    """``n`` -> ``((n, n), (n, n))``; ``(h, w)`` -> ``((h, h), (w, w))``; a pair of pairs is kept."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return (_pair(layer, name, value), _pair(layer, name, value))
+    if isinstance(value, (tuple, list)) and len(value) == 2:
+        if all(isinstance(v, int) and not isinstance(v, bool) for v in value):
+            return (_pair(layer, name, value[0]), _pair(layer, name, value[1]))
+        if all(isinstance(v, (tuple, list)) for v in value):
+            return (_pair(layer, name, value[0]), _pair(layer, name, value[1]))
+    raise ValueError(f"{layer}: `{name}` must be an int, a pair of ints or a pair of int pairs, received {value!r}.")
+
+
+class Reshape(Layer):
+    """Reshapes every sample to ``target_shape`` (batch axis excluded; one ``-1`` is inferred)."""
+
+    def __init__(self, target_shape: tuple, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if isinstance(target_shape, int):
+            target_shape = (target_shape,)
+        target_shape = tuple(target_shape)
+        if not all(isinstance(d, int) and not isinstance(d, bool) and (d > 0 or d == -1) for d in target_shape):
+            raise ValueError(
+                f"Reshape '{self.name}': `target_shape` entries must be positive ints or -1, received {target_shape}."
+            )
+        if target_shape.count(-1) > 1:
+            raise ValueError(f"Reshape '{self.name}': at most one -1 in `target_shape`, received {target_shape}.")
+        self.target_shape = target_shape
+
+    def _resolve(self, input_shape: tuple) -> tuple:
+        rest = input_shape[1:]
+        if -1 not in self.target_shape:
+            if all(d is not None for d in rest) and math.prod(rest) != math.prod(self.target_shape):
+                raise ValueError(
+                    f"Reshape '{self.name}': cannot reshape input of shape {tuple(input_shape)} to "
+                    f"target shape {self.target_shape}."
+                )
+            return self.target_shape
+        if any(d is None for d in rest):
+            return tuple(None if d == -1 else d for d in self.target_shape)
+        known = math.prod(d for d in self.target_shape if d != -1)
+        total = math.prod(rest)
+        if total % known:
+            raise ValueError(
+                f"Reshape '{self.name}': cannot reshape input of shape {tuple(input_shape)} to "
+                f"target shape {self.target_shape}."
+            )
+        return tuple(total // known if d == -1 else d for d in self.target_shape)
+
+    def call(self, inputs: Any) -> Any:
+        b = active()
+        shape = self._resolve(tuple(b.shape(inputs)))
+        return b.reshape(inputs, (-1,) + tuple(shape))
+
+    def compute_output_shape(self, input_shape: tuple) -> tuple:
+        return (input_shape[0],) + self._resolve(tuple(input_shape))
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "target_shape": list(self.target_shape)}
+
+
+class Permute(Layer):
+    """Permutes the non-batch axes; ``dims`` is 1-based (``(2, 1)`` swaps axes 1 and 2)."""
+
+    def __init__(self, dims: tuple, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        dims = tuple(dims)
+        if sorted(dims) != list(range(1, len(dims) + 1)):
+            raise ValueError(f"Permute '{self.name}': `dims` must be a permutation of 1..{len(dims)}, received {dims}.")
+        self.dims = dims
+
+    def build(self, input_shape: tuple) -> None:
+        if len(input_shape) != len(self.dims) + 1:
+            raise ValueError(
+                f"Permute '{self.name}': `dims` {self.dims} needs inputs of rank {len(self.dims) + 1}, "
+                f"received shape {tuple(input_shape)}."
+            )
+
+    def call(self, inputs: Any) -> Any:
+        return active().transpose(inputs, (0,) + self.dims)
+
+    def compute_output_shape(self, input_shape: tuple) -> tuple:
+        return (input_shape[0],) + tuple(input_shape[d] for d in self.dims)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "dims": list(self.dims)}
+
+
+class RepeatVector(Layer):
+    """Repeats a ``(batch, features)`` input ``n`` times: ``(batch, n, features)``."""
+
+    def __init__(self, n: int, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.n = _check_int(f"RepeatVector '{self.name}'", "n", n, minimum=1)
+
+    def build(self, input_shape: tuple) -> None:
+        if len(input_shape) != 2:
+            raise ValueError(
+                f"RepeatVector '{self.name}': expects inputs of rank 2, received shape {tuple(input_shape)}."
+            )
+
+    def call(self, inputs: Any) -> Any:
+        b = active()
+        return b.repeat(b.expand_dims(inputs, 1), self.n, axis=1)
+
+    def compute_output_shape(self, input_shape: tuple) -> tuple:
+        return (input_shape[0], self.n, input_shape[1])
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "n": self.n}
+
+
+def _add(d: int | None, extra: int) -> int | None:
+    return None if d is None else d + extra
+
+
+class ZeroPadding1D(Layer):
+    """Pads axis 1 of a ``(batch, steps, features)`` input with zeros.
+
+    Args:
+        padding: int (both sides) or ``(left, right)``.
+    """
+
+    def __init__(self, padding: Any = 1, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.padding = _pair(f"ZeroPadding1D '{self.name}'", "padding", padding)
+
+    def call(self, inputs: Any) -> Any:
+        return active().pad(inputs, [(0, 0), self.padding, (0, 0)])
+
+    def compute_output_shape(self, input_shape: tuple) -> tuple:
+        return (input_shape[0], _add(input_shape[1], sum(self.padding)), input_shape[2])
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "padding": list(self.padding)}
+
+
+class ZeroPadding2D(Layer):
+    """Pads the two spatial axes of a 4-D input with zeros.
+
+    Args:
+        padding: int, ``(h, w)`` (symmetric) or ``((top, bottom), (left, right))``.
+        data_format: ``"channels_last"`` (default) or ``"channels_first"``.
+    """
+
+    def __init__(self, padding: Any = (1, 1), data_format: str | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.padding = _pairs_2d(f"ZeroPadding2D '{self.name}'", "padding", padding)
+        self.data_format = _normalize_data_format(f"ZeroPadding2D '{self.name}'", data_format)
+
+    def _spatial(self) -> tuple[int, int]:
+        return (1, 2) if self.data_format == "channels_last" else (2, 3)
+
+    def call(self, inputs: Any) -> Any:
+        width = [(0, 0)] * 4
+        for axis, pad in zip(self._spatial(), self.padding):
+            width[axis] = pad
+        return active().pad(inputs, width)
+
+    def compute_output_shape(self, input_shape: tuple) -> tuple:
+        shape = list(input_shape)
+        for axis, pad in zip(self._spatial(), self.padding):
+            shape[axis] = _add(shape[axis], sum(pad))
+        return tuple(shape)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "padding": [list(p) for p in self.padding], "data_format": self.data_format}
+
+
+class Cropping1D(Layer):
+    """Crops axis 1 of a ``(batch, steps, features)`` input.
+
+    Args:
+        cropping: int (both sides) or ``(start, end)``.
+    """
+
+    def __init__(self, cropping: Any = (1, 1), **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.cropping = _pair(f"Cropping1D '{self.name}'", "cropping", cropping)
+
+    def build(self, input_shape: tuple) -> None:
+        if input_shape[1] is not None and sum(self.cropping) >= input_shape[1]:
+            raise ValueError(
+                f"Cropping1D '{self.name}': cropping {self.cropping} leaves nothing of input shape "
+                f"{tuple(input_shape)}."
+            )
+
+    def call(self, inputs: Any) -> Any:
+        b = active()
+        shape = b.shape(inputs)
+        start, end = self.cropping
+        return b.slice(inputs, (0, start, 0), (shape[0], shape[1] - start - end, shape[2]))
+
+    def compute_output_shape(self, input_shape: tuple) -> tuple:
+        return (input_shape[0], _add(input_shape[1], -sum(self.cropping)), input_shape[2])
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "cropping": list(self.cropping)}
+
+
+class Cropping2D(Layer):
+    """Crops the two spatial axes of a 4-D input.
+
+    Args:
+        cropping: int, ``(h, w)`` (symmetric) or ``((top, bottom), (left, right))``.
+        data_format: ``"channels_last"`` (default) or ``"channels_first"``.
+    """
+
+    def __init__(self, cropping: Any = ((0, 0), (0, 0)), data_format: str | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.cropping = _pairs_2d(f"Cropping2D '{self.name}'", "cropping", cropping)
+        self.data_format = _normalize_data_format(f"Cropping2D '{self.name}'", data_format)
+
+    def _spatial(self) -> tuple[int, int]:
+        return (1, 2) if self.data_format == "channels_last" else (2, 3)
+
+    def build(self, input_shape: tuple) -> None:
+        if len(input_shape) != 4:
+            raise ValueError(f"Cropping2D '{self.name}': expects 4-D inputs, received shape {tuple(input_shape)}.")
+        for axis, crop in zip(self._spatial(), self.cropping):
+            if input_shape[axis] is not None and sum(crop) >= input_shape[axis]:
+                raise ValueError(
+                    f"Cropping2D '{self.name}': cropping {self.cropping} leaves nothing of input shape "
+                    f"{tuple(input_shape)}."
+                )
+
+    def call(self, inputs: Any) -> Any:
+        b = active()
+        shape = list(b.shape(inputs))
+        start = [0, 0, 0, 0]
+        for axis, (lo, hi) in zip(self._spatial(), self.cropping):
+            start[axis] = lo
+            shape[axis] = shape[axis] - lo - hi
+        return b.slice(inputs, start, shape)
+
+    def compute_output_shape(self, input_shape: tuple) -> tuple:
+        shape = list(input_shape)
+        for axis, crop in zip(self._spatial(), self.cropping):
+            shape[axis] = _add(shape[axis], -sum(crop))
+        return tuple(shape)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "cropping": [list(c) for c in self.cropping], "data_format": self.data_format}
