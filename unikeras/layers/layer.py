@@ -11,7 +11,7 @@ import numpy as np
 
 from unikeras import backends, config, initializers
 from unikeras.random import SeedGenerator
-from unikeras.symbolic import KerasTensor
+from unikeras.symbolic import KerasTensor, Node
 from unikeras.variables import Variable
 
 _name_counts: dict[str, int] = {}
@@ -192,12 +192,12 @@ class Layer:
     def call(self, inputs: Any, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError(f"Layer {type(self).__name__} does not implement call().")
 
-    def _maybe_build(self, input_shape: tuple) -> None:
+    def _maybe_build(self, input_shape: Any) -> None:
         if not self.built:
             self._claim_backend()
-            self.build(tuple(input_shape))
+            self.build(list(input_shape) if isinstance(input_shape, list) else tuple(input_shape))
             self.built = True
-            self._build_shape = tuple(input_shape)
+            self._build_shape = input_shape
 
     def _check_input_shape(self, shape: tuple) -> None:
         for axis, size in self._expected_axes.items():
@@ -208,20 +208,25 @@ class Layer:
                 )
 
     def __call__(self, inputs: Any, *args: Any, training: bool | None = None, **kwargs: Any) -> Any:
-        if isinstance(inputs, KerasTensor):
-            return self._symbolic_call(inputs)
+        if isinstance(inputs, KerasTensor) or _holds_symbolic(inputs):
+            return self._symbolic_call(inputs, kwargs)
         backend = backends.current()
         if self._backend is not None and self._backend is not backend:
             raise ValueError(
                 f"Layer '{self.name}' lives on backend '{self._backend.name}' but was called while "
                 f"'{backend.name}' is active. A model cannot mix backends."
             )
-        if not backend.is_tensor(inputs):
-            inputs = backend.convert_to_tensor(inputs, self.dtype if _is_float_like(inputs) else None)
-        if not self.built:
-            self._maybe_build(backend.shape(inputs))
-        elif self._expected_axes:
-            self._check_input_shape(backend.shape(inputs))
+        if isinstance(inputs, (list, tuple)):  # several inputs (merge layers, multi-input models)
+            inputs = [self._as_tensor(x, backend) for x in inputs]
+            if not self.built:
+                self._maybe_build([backend.shape(x) for x in inputs])
+        else:
+            if not backend.is_tensor(inputs):
+                inputs = self._as_tensor(inputs, backend)
+            if not self.built:
+                self._maybe_build(backend.shape(inputs))
+            elif self._expected_axes:
+                self._check_input_shape(backend.shape(inputs))
         if not self._call_has_training:
             return self.call(inputs, *args, **kwargs)
         outer = _CallContext.training
@@ -233,14 +238,33 @@ class Layer:
         finally:
             _CallContext.training = outer
 
-    def _symbolic_call(self, inputs: KerasTensor) -> KerasTensor:
-        if not self.built:
-            self._maybe_build(inputs.shape)
+    def _as_tensor(self, x: Any, backend: backends.Backend) -> Any:
+        if backend.is_tensor(x):
+            return x
+        return backend.convert_to_tensor(x, self.dtype if _is_float_like(x) else None)
+
+    def _symbolic_call(self, inputs: Any, kwargs: dict | None = None) -> Any:
+        """Shapes only: build if needed and return KerasTensors recording this call (a node)."""
+        if isinstance(inputs, KerasTensor):
+            shapes: Any = inputs.shape
+            if self.built:
+                self._check_input_shape(shapes)
         else:
-            self._check_input_shape(inputs.shape)
-        output_shape = tuple(self.compute_output_shape(inputs.shape))
-        self._output_shape = output_shape
-        return KerasTensor(output_shape, dtype=self.dtype, layer=self)
+            shapes = [x.shape for x in inputs]
+        if not self.built:
+            self._maybe_build(shapes)
+        output_shape = self.compute_output_shape(shapes)
+        node = Node(self, inputs, dict(kwargs or {}))
+        if _is_shape_list(output_shape):
+            self._output_shape = [tuple(s) for s in output_shape]
+            node.outputs = [
+                KerasTensor(tuple(s), dtype=self.dtype, layer=self, node=node, index=i)
+                for i, s in enumerate(output_shape)
+            ]
+        else:
+            self._output_shape = tuple(output_shape)
+            node.outputs = KerasTensor(tuple(output_shape), dtype=self.dtype, layer=self, node=node)
+        return node.outputs
 
     # ------------------------------------------------------------------ weights as NumPy
     def get_weights(self) -> list[np.ndarray]:
@@ -283,6 +307,15 @@ class Layer:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name!r} built={self.built}>"
+
+
+def _holds_symbolic(inputs: Any) -> bool:
+    return isinstance(inputs, (list, tuple)) and any(isinstance(x, KerasTensor) for x in inputs)
+
+
+def _is_shape_list(shape: Any) -> bool:
+    """True for a list of shapes (several outputs), False for one shape."""
+    return isinstance(shape, (list, tuple)) and len(shape) > 0 and all(isinstance(s, (list, tuple)) for s in shape)
 
 
 def _is_float_like(x: Any) -> bool:
