@@ -22,11 +22,14 @@ class Model(Trainer, Layer):
         trainable: whether its weights train.
     """
 
+    def __new__(cls, *args: Any, **kwargs: Any) -> Model:
+        if cls is Model and (args or "inputs" in kwargs or "outputs" in kwargs):
+            from unikeras.models.functional import Functional
+
+            return object.__new__(Functional)  # Model(inputs, outputs), as in Keras
+        return object.__new__(cls)
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        if args or "inputs" in kwargs or "outputs" in kwargs:
-            raise NotImplementedError(
-                "Model(inputs, outputs) (the functional API) is not available yet; use Sequential or subclass Model."
-            )
         Layer.__init__(self, **kwargs)
         self._init_trainer()
 

@@ -27,14 +27,36 @@ def to_array(value: Any, name: str) -> np.ndarray | None:
         raise ValueError(f"`{name}` must be array-like, received {type(value).__name__}.") from err
 
 
-def check_lengths(x: np.ndarray, y: np.ndarray | None, sample_weight: np.ndarray | None) -> None:
-    if x.ndim == 0:
-        raise ValueError(f"`x` must have a batch axis, received a scalar of shape {x.shape}.")
-    if y is not None and len(y) != len(x):
-        raise ValueError(f"`x` and `y` must have the same number of samples: x has {len(x)}, y has {len(y)}.")
-    if sample_weight is not None and len(sample_weight) != len(x):
+def to_arrays(value: Any, name: str) -> Any:
+    """Like :func:`to_array`, keeping a list or tuple of arrays (one per model input) a list."""
+    if isinstance(value, (list, tuple)) and value and all(hasattr(v, "shape") for v in value):
+        return [to_array(v, f"{name}[{i}]") for i, v in enumerate(value)]
+    return to_array(value, name)
+
+
+def num_samples(x: Any) -> int:
+    return len(x[0]) if isinstance(x, list) else len(x)
+
+
+def map_arrays(fn: Any, x: Any) -> Any:
+    """``fn`` applied to an array, to each array of a list, or ``None`` kept."""
+    if x is None:
+        return None
+    return [fn(a) for a in x] if isinstance(x, list) else fn(x)
+
+
+def check_lengths(x: Any, y: np.ndarray | None, sample_weight: np.ndarray | None) -> None:
+    for i, a in enumerate(x if isinstance(x, list) else [x]):
+        if a.ndim == 0:
+            raise ValueError(f"`x` must have a batch axis, received a scalar of shape {a.shape}.")
+        if len(a) != num_samples(x):
+            raise ValueError(f"Every input in `x` needs the same number of samples: x[{i}] has {len(a)}.")
+    n = num_samples(x)
+    if y is not None and len(y) != n:
+        raise ValueError(f"`x` and `y` must have the same number of samples: x has {n}, y has {len(y)}.")
+    if sample_weight is not None and len(sample_weight) != n:
         raise ValueError(
-            f"`sample_weight` must have one entry per sample: x has {len(x)}, sample_weight has {len(sample_weight)}."
+            f"`sample_weight` must have one entry per sample: x has {n}, sample_weight has {len(sample_weight)}."
         )
 
 
@@ -44,17 +66,18 @@ def split_validation(
     """Keras's rule: the last ``validation_split`` fraction of the samples, before shuffling."""
     if not 0.0 < validation_split < 1.0:
         raise ValueError(f"`validation_split` must be in (0, 1), received {validation_split!r}.")
-    split_at = int(math.floor(len(x) * (1.0 - validation_split)))
-    if split_at == 0 or split_at == len(x):
+    n = num_samples(x)
+    split_at = int(math.floor(n * (1.0 - validation_split)))
+    if split_at == 0 or split_at == n:
         raise ValueError(
-            f"`validation_split={validation_split}` leaves no training or no validation samples out of {len(x)}."
+            f"`validation_split={validation_split}` leaves no training or no validation samples out of {n}."
         )
 
-    def cut(a: np.ndarray | None, part: slice) -> np.ndarray | None:
-        return None if a is None else a[part]
+    def cut(a: Any, part: slice) -> Any:
+        return map_arrays(lambda v: v[part], a)
 
-    train = (x[:split_at], cut(y, slice(None, split_at)), cut(sample_weight, slice(None, split_at)))
-    val = (x[split_at:], cut(y, slice(split_at, None)), cut(sample_weight, slice(split_at, None)))
+    train = (cut(x, slice(None, split_at)), cut(y, slice(None, split_at)), cut(sample_weight, slice(None, split_at)))
+    val = (cut(x, slice(split_at, None)), cut(y, slice(split_at, None)), cut(sample_weight, slice(split_at, None)))
     return train, val
 
 
@@ -79,7 +102,7 @@ class ArrayBatches:
 
     @property
     def num_samples(self) -> int:
-        return len(self.x)
+        return num_samples(self.x)
 
     @property
     def num_batches(self) -> int:
@@ -89,17 +112,9 @@ class ArrayBatches:
         n = self.num_samples
         if self.shuffle:
             order = self._rng.permutation(n)
-            x, y, sw = self.x[order], _take(self.y, order), _take(self.sample_weight, order)
+            x, y, sw = (map_arrays(lambda a: a[order], v) for v in (self.x, self.y, self.sample_weight))
         else:
             x, y, sw = self.x, self.y, self.sample_weight
         for start in range(0, n, self.batch_size):
             end = start + self.batch_size
-            yield x[start:end], _cut(y, start, end), _cut(sw, start, end)
-
-
-def _take(a: np.ndarray | None, order: np.ndarray) -> np.ndarray | None:
-    return None if a is None else a[order]
-
-
-def _cut(a: np.ndarray | None, start: int, end: int) -> np.ndarray | None:
-    return None if a is None else a[start:end]
+            yield tuple(map_arrays(lambda a: a[start:end], v) for v in (x, y, sw))  # noqa: B023 - used at once

@@ -16,6 +16,10 @@ def _compile(model: Any, fn: Callable[..., Any], state: Sequence[Any]) -> Callab
     return model.backend.make_step(fn, state, model.jit_compile)
 
 
+def _batch_size(backend: Any, x: Any) -> int:
+    return backend.shape(x[0] if isinstance(x, (list, tuple)) else x)[0]
+
+
 def make_train_step(model: Any) -> Callable[..., Any]:
     backend = model.backend
     trainable = model.trainable_variables
@@ -32,7 +36,7 @@ def make_train_step(model: Any) -> Callable[..., Any]:
 
         (loss, y_pred), grads = backend.value_and_grad(forward, trainable, has_aux=True)()
         optimizer.apply(grads, trainable)
-        tracker.update_state(loss, sample_weight=backend.shape(x)[0])
+        tracker.update_state(loss, sample_weight=_batch_size(backend, x))
         y_pred = backend.stop_gradient(y_pred)
         for metric in metrics:
             metric.update_state(y, y_pred, sample_weight)
@@ -49,7 +53,7 @@ def make_test_step(model: Any) -> Callable[..., Any]:
     def test_step(x: Any, y: Any, sample_weight: Any) -> Any:
         y_pred = model(x, training=False)
         loss = model.compute_loss(y, y_pred, sample_weight)
-        tracker.update_state(loss, sample_weight=backend.shape(x)[0])
+        tracker.update_state(loss, sample_weight=_batch_size(backend, x))
         for metric in metrics:
             metric.update_state(y, y_pred, sample_weight)
         return loss

@@ -12,7 +12,15 @@ from unikeras import backends, config, losses, optimizers
 from unikeras import metrics as metrics_module
 from unikeras.callbacks import Callback, CallbackList, History, ProgbarLogger
 from unikeras.trainers import steps
-from unikeras.trainers.data_adapter import ArrayBatches, check_lengths, split_validation, to_array
+from unikeras.trainers.data_adapter import (
+    ArrayBatches,
+    check_lengths,
+    map_arrays,
+    num_samples,
+    split_validation,
+    to_array,
+    to_arrays,
+)
 from unikeras.utils import seeding
 
 
@@ -105,6 +113,10 @@ class Trainer:
 
     def compute_loss(self, y: Any, y_pred: Any, sample_weight: Any = None) -> Any:
         """The compiled loss of a batch."""
+        if isinstance(y_pred, (list, tuple, dict)):
+            raise ValueError(
+                f"Model '{self.name}' has several outputs: training them (one loss per output) is not supported yet."
+            )
         return self.loss(y, y_pred, sample_weight)
 
     def _require_compiled(self, method: str) -> None:
@@ -113,15 +125,14 @@ class Trainer:
 
     # ------------------------------------------------------------------ data preparation
     def _prepare_arrays(self, x: Any, y: Any, sample_weight: Any) -> tuple:
-        x = to_array(x, "x")
+        x = to_arrays(x, "x")
         y = to_array(y, "y")
         sample_weight = to_array(sample_weight, "sample_weight")
         if x is None:
             raise ValueError("`x` is required.")
         check_lengths(x, y, sample_weight)
         floatx = config.floatx()
-        if x.dtype.kind == "f" and x.dtype != floatx:
-            x = x.astype(floatx)
+        x = map_arrays(lambda a: a.astype(floatx) if a.dtype.kind == "f" and a.dtype != floatx else a, x)
         if y is not None and y.dtype.kind == "f" and y.dtype != floatx:
             y = y.astype(floatx)
         if sample_weight is not None:
@@ -136,7 +147,8 @@ class Trainer:
                 f"'{self._metrics_backend.name}' was active: compile it again on '{self._backend.name}'."
             )
         with self._backend_scope():
-            output_shape = self.build_for_input_shape((None,) + tuple(x.shape[1:]))
+            shape = map_arrays(lambda a: (None,) + tuple(a.shape[1:]), x)
+            output_shape = self.build_for_input_shape(shape)
         if y is not None and self.loss is not None:
             self._check_labels(y, output_shape)
 
@@ -291,7 +303,7 @@ class Trainer:
         callback_list = CallbackList(
             [*([ProgbarLogger()] if verbose else []), *(callbacks or [])],
             model=self,
-            params={"steps": -(-len(x) // batch_size), "verbose": verbose, "mode": "evaluate"},
+            params={"steps": -(-num_samples(x) // batch_size), "verbose": verbose, "mode": "evaluate"},
         )
         with backends.activated(self._backend):
             logs = self._evaluate_arrays(x, y, sample_weight, batch_size, callback_list)
@@ -324,7 +336,11 @@ class Trainer:
             for step, (xb, _, _) in enumerate(batches):
                 outputs.append(predict_step(xb))
                 callback_list.on_predict_batch_end(step)
-            result = np.concatenate([self._backend.to_numpy(o) for o in outputs], axis=0)
+            to_numpy = self._backend.to_numpy
+            if isinstance(outputs[0], (list, tuple)):  # several outputs: one array each
+                result = [np.concatenate([to_numpy(o[i]) for o in outputs]) for i in range(len(outputs[0]))]
+            else:
+                result = np.concatenate([to_numpy(o) for o in outputs], axis=0)
             callback_list.on_predict_end()
         return result
 
@@ -346,9 +362,9 @@ class Trainer:
         x, y, sample_weight = self._prepare_arrays(x, y, sample_weight)
         self._prepare_model(x, y)
         with backends.activated(self._backend):
-            logs = self._evaluate_arrays(x, y, sample_weight, len(x), None)
+            logs = self._evaluate_arrays(x, y, sample_weight, num_samples(x), None)
         return logs if return_dict else ([logs[n] for n in self.metrics_names] if len(logs) > 1 else logs["loss"])
 
     def predict_on_batch(self, x: Any) -> np.ndarray:
         """Model outputs for one batch as NumPy."""
-        return self.predict(x, batch_size=max(len(to_array(x, "x")), 1), verbose=0)
+        return self.predict(x, batch_size=max(num_samples(to_arrays(x, "x")), 1), verbose=0)

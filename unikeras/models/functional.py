@@ -1,0 +1,170 @@
+"""``Model(inputs, outputs)``: a graph of layers recorded by calling them on ``unikeras.Input``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from unikeras import backends
+from unikeras.layers.core import InputLayer
+from unikeras.layers.layer import Layer
+from unikeras.models.model import Model
+from unikeras.symbolic import KerasTensor, Node
+
+
+def _flatten(structure: Any) -> list[KerasTensor]:
+    if isinstance(structure, KerasTensor):
+        return [structure]
+    if isinstance(structure, dict):
+        return [t for v in structure.values() for t in _flatten(v)]
+    if isinstance(structure, (list, tuple)):
+        return [t for v in structure for t in _flatten(v)]
+    raise TypeError(f"Model inputs and outputs must be KerasTensors from unikeras.Input, received {structure!r}.")
+
+
+def _map(fn: Any, structure: Any) -> Any:
+    if isinstance(structure, dict):
+        return {k: _map(fn, v) for k, v in structure.items()}
+    if isinstance(structure, (list, tuple)):
+        return [_map(fn, v) for v in structure]
+    return fn(structure)
+
+
+def _ordered_nodes(outputs: list[KerasTensor]) -> list[Node]:
+    """The nodes that produce ``outputs``, each after the nodes it depends on."""
+    order: list[Node] = []
+    seen: set[int] = set()
+
+    def visit(tensor: KerasTensor) -> None:
+        node = tensor.node
+        if node is None or id(node) in seen:
+            return
+        seen.add(id(node))
+        for parent in node.parents:
+            visit(parent)
+        order.append(node)
+
+    for tensor in outputs:
+        visit(tensor)
+    return order
+
+
+class Functional(Model):
+    """A model defined by its symbolic ``inputs`` and ``outputs`` (KerasTensors, or lists or
+    dicts of them). Created by ``unikeras.Model(inputs, outputs)``."""
+
+    def __init__(self, inputs: Any, outputs: Any, name: str | None = None, trainable: bool = True) -> None:
+        Layer.__init__(self, name=name, trainable=trainable)
+        self._init_trainer()
+        self._inputs_struct = inputs
+        self._outputs_struct = outputs
+        self._input_tensors = _flatten(inputs)
+        self._output_tensors = _flatten(outputs)
+        for tensor in self._input_tensors:
+            if not isinstance(tensor.layer, InputLayer):
+                raise ValueError(
+                    f"Model '{self.name}': every input must come from unikeras.Input(), received {tensor!r}."
+                )
+        self._nodes = _ordered_nodes(self._output_tensors)
+        known = {id(t) for t in self._input_tensors}
+        for node in self._nodes:
+            for parent in node.parents:
+                if parent.node is None and id(parent) not in known:
+                    raise ValueError(
+                        f"Model '{self.name}': graph disconnected — layer '{node.layer.name}' needs input "
+                        f"'{parent.name}', which is not among the model's inputs."
+                    )
+        for node in self._nodes:
+            if node.layer not in self._layers:
+                self._layers.append(node.layer)
+        built_on = {layer._backend for layer in self._layers if layer._backend is not None}
+        self._backend = built_on.pop() if len(built_on) == 1 else backends.current()
+        self._check_single_backend()
+        self.built = True
+        self._build_shape = [t.shape for t in self._input_tensors]
+        self._output_shape = [t.shape for t in self._output_tensors]
+
+    @property
+    def inputs(self) -> list[KerasTensor]:
+        return list(self._input_tensors)
+
+    @property
+    def outputs(self) -> list[KerasTensor]:
+        return list(self._output_tensors)
+
+    def _bind_inputs(self, inputs: Any) -> dict[int, Any]:
+        if isinstance(self._inputs_struct, dict):
+            if not isinstance(inputs, dict):
+                raise ValueError(f"Model '{self.name}' takes a dict of inputs {sorted(self._inputs_struct)}.")
+            values = [inputs[k] for k in self._inputs_struct]
+        elif len(self._input_tensors) == 1:
+            values = [inputs[0] if isinstance(inputs, (list, tuple)) and len(inputs) == 1 else inputs]
+        else:
+            if not isinstance(inputs, (list, tuple)) or len(inputs) != len(self._input_tensors):
+                raise ValueError(
+                    f"Model '{self.name}' expects {len(self._input_tensors)} inputs, received "
+                    f"{len(inputs) if isinstance(inputs, (list, tuple)) else 1}."
+                )
+            values = list(inputs)
+        return {id(t): v for t, v in zip(self._input_tensors, values)}
+
+    def __call__(self, inputs: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(inputs, KerasTensor) or (
+            isinstance(inputs, (list, tuple, dict)) and any(isinstance(t, KerasTensor) for t in _leaves(inputs))
+        ):
+            return self._call_symbolic(inputs)
+        backend = self._backend
+        if backend is backends._active:
+            return self.call(inputs, *args, **kwargs)
+        with backends.activated(backend):
+            return self.call(inputs, *args, **kwargs)
+
+    def call(self, inputs: Any, training: bool | None = None) -> Any:
+        values = self._bind_inputs(inputs)
+        for node in self._nodes:
+            args = _map(lambda t: values[id(t)], node.inputs)
+            result = node.layer(args, training=training, **node.kwargs)
+            outputs = node.outputs
+            if isinstance(outputs, KerasTensor):
+                values[id(outputs)] = result
+            else:
+                for tensor, value in zip(outputs, result):
+                    values[id(tensor)] = value
+        return _map(lambda t: values[id(t)], self._outputs_struct)
+
+    def _call_symbolic(self, inputs: Any) -> Any:
+        """Use this model as a layer inside another functional model."""
+        node = Node(self, inputs, {})
+        shapes = [t.shape for t in self._output_tensors]
+        outs = [
+            KerasTensor(s, dtype=t.dtype, layer=self, node=node, index=i)
+            for i, (s, t) in enumerate(zip(shapes, self._output_tensors))
+        ]
+        node.outputs = outs[0] if isinstance(self._outputs_struct, KerasTensor) else outs
+        return node.outputs
+
+    def compute_output_shape(self, input_shape: Any) -> Any:
+        shapes = [t.shape for t in self._output_tensors]
+        return shapes[0] if isinstance(self._outputs_struct, KerasTensor) else shapes
+
+    def build_for_input_shape(self, input_shape: Any) -> Any:
+        """Check data of ``input_shape`` (one shape, or one per input) against the inputs."""
+        shapes = input_shape if isinstance(input_shape, list) else [input_shape]
+        for tensor, shape in zip(self._input_tensors, shapes):
+            expected = tensor.shape[1:]
+            if len(expected) != len(shape) - 1 or any(e is not None and e != s for e, s in zip(expected, shape[1:])):
+                raise ValueError(
+                    f"Input '{tensor.name}' of model '{self.name}' expects shape {tensor.shape}, "
+                    f"received data of shape {tuple(shape)}."
+                )
+        return self.compute_output_shape(input_shape)
+
+    def get_config(self) -> dict:
+        raise NotImplementedError(
+            f"Model '{self.name}': get_config() of functional models is not written yet (Sequential has one)."
+        )
+
+
+def _leaves(structure: Any) -> list[Any]:
+    if isinstance(structure, dict):
+        return list(structure.values())
+    return list(structure)
