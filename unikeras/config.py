@@ -104,6 +104,15 @@ def image_data_format() -> str:
     return _image_data_format
 
 
+def standardize_data_format(data_format: str | None, owner: str) -> str:
+    """``data_format``, or ``image_data_format()`` when ``None``; a clear error naming ``owner``
+    (e.g. ``"Conv2D 'conv'"``) for anything else."""
+    data_format = data_format or _image_data_format
+    if data_format not in _DATA_FORMATS:
+        raise ValueError(f"{owner}: `data_format` must be one of {_DATA_FORMATS}, received {data_format!r}.")
+    return data_format
+
+
 def set_image_data_format(data_format: str) -> None:
     global _image_data_format
     if data_format not in _DATA_FORMATS:

@@ -224,7 +224,40 @@ class LecunNormal(_Preset):
     preset = (1.0, "fan_in", "truncated_normal")
 
 
+class Orthogonal(Initializer):
+    """A (semi-)orthogonal matrix: QR of a normal draw with the sign of ``diag(R)`` folded into ``Q``.
+
+    Shapes of rank > 2 are flattened to ``(prod(shape[:-1]), shape[-1])`` first, as in Keras.
+
+    Args:
+        gain: multiplicative factor applied to the matrix.
+        seed: int seed; without one, draws from the generator ``set_random_seed`` seeds.
+    """
+
+    def __init__(self, gain: float = 1.0, seed: int | None = None) -> None:
+        self.gain = gain
+        self.seed = seed
+
+    def __call__(self, shape: tuple[int, ...], dtype: str | None = None) -> np.ndarray:
+        shape = tuple(shape)
+        if len(shape) < 2:
+            raise ValueError(f"Orthogonal initializer needs a shape of rank >= 2, received {shape}.")
+        rng = np.random.default_rng(self.seed) if self.seed is not None else seeding.initializer_rng()
+        num_rows = int(np.prod(shape[:-1]))
+        num_cols = shape[-1]
+        flat_shape = (max(num_rows, num_cols), min(num_rows, num_cols))
+        q, r = np.linalg.qr(rng.standard_normal(flat_shape))
+        q = q * np.sign(np.diag(r))
+        if num_rows < num_cols:
+            q = q.T
+        return (self.gain * q.reshape(shape)).astype(dtype or config.floatx())
+
+    def get_config(self) -> dict:
+        return {"gain": self.gain, "seed": self.seed}
+
+
 _ALIASES = {
+    "orthogonal": Orthogonal,
     "zeros": Zeros,
     "ones": Ones,
     "constant": Constant,

@@ -1,14 +1,17 @@
 """Layers, by Keras name."""
 
-from unikeras.layers import convolution, pooling
+from unikeras.layers import convolution, merging, pooling
 from unikeras.layers.activation import ELU, Activation, LeakyReLU, PReLU, ReLU, Softmax
 from unikeras.layers.convolution import *  # noqa: F403 - Conv1D/2D/3D and aliases
 from unikeras.layers.core import Dense, Input, InputLayer
 from unikeras.layers.embedding import Embedding
 from unikeras.layers.layer import Layer
+from unikeras.layers.merging import *  # noqa: F403 - Add, Concatenate, ... and the add(), concatenate() helpers
 from unikeras.layers.normalization import BatchNormalization, LayerNormalization
 from unikeras.layers.pooling import *  # noqa: F403 - pooling layers and aliases
-from unikeras.layers.regularization import Dropout
+from unikeras.layers.preprocessing import Rescaling
+from unikeras.layers.recurrent import GRU, LSTM, SimpleRNN
+from unikeras.layers.regularization import Dropout, GaussianNoise, SpatialDropout1D, SpatialDropout2D
 from unikeras.layers.reshaping import (
     Cropping1D,
     Cropping2D,
@@ -16,6 +19,8 @@ from unikeras.layers.reshaping import (
     Permute,
     RepeatVector,
     Reshape,
+    UpSampling1D,
+    UpSampling2D,
     ZeroPadding1D,
     ZeroPadding2D,
 )
@@ -43,6 +48,16 @@ __all__ = [
     "Reshape",
     "ZeroPadding1D",
     "ZeroPadding2D",
+    "GRU",
+    "LSTM",
+    "SimpleRNN",
+    "UpSampling1D",
+    "UpSampling2D",
+    "Rescaling",
+    "GaussianNoise",
+    "SpatialDropout1D",
+    "SpatialDropout2D",
     *convolution.__all__,
     *pooling.__all__,
+    *merging.__all__,
 ]

@@ -10,8 +10,6 @@ from unikeras.layers.layer import Layer
 from unikeras.ops import nn
 from unikeras.ops.dispatch import active
 
-_DATA_FORMATS = ("channels_last", "channels_first")
-
 
 def normalize_tuple(value: Any, rank: int, arg: str, owner: str, allow_zero: bool = False) -> tuple[int, ...]:
     """``value`` (an int or ``rank`` ints) as a tuple of ``rank`` positive ints; ValueError naming ``owner``."""
@@ -34,13 +32,6 @@ def normalize_padding(padding: Any, owner: str) -> str:
     if not isinstance(padding, str) or padding.lower() not in ("valid", "same"):
         raise ValueError(f"{owner}: `padding` must be 'valid' or 'same', received {padding!r}.")
     return padding.lower()
-
-
-def normalize_data_format(data_format: Any, owner: str) -> str:
-    data_format = data_format or config.image_data_format()
-    if data_format not in _DATA_FORMATS:
-        raise ValueError(f"{owner}: `data_format` must be one of {_DATA_FORMATS}, received {data_format!r}.")
-    return data_format
 
 
 def output_length(size: int | None, window: int, padding: str, stride: int, dilation: int = 1) -> int | None:
@@ -87,7 +78,7 @@ class _Conv(Layer):
         self.kernel_size = normalize_tuple(kernel_size, self.rank, "kernel_size", owner)
         self.strides = normalize_tuple(strides, self.rank, "strides", owner)
         self.padding = normalize_padding(padding, owner)
-        self.data_format = normalize_data_format(data_format, owner)
+        self.data_format = config.standardize_data_format(data_format, owner)
         self.dilation_rate = normalize_tuple(dilation_rate, self.rank, "dilation_rate", owner)
         if any(s > 1 for s in self.strides) and any(d > 1 for d in self.dilation_rate):
             raise ValueError(

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from unikeras import config
 from unikeras.layers.convolution import (
     check_rank,
-    normalize_data_format,
     normalize_padding,
     normalize_tuple,
     output_length,
@@ -36,7 +36,7 @@ class _Pooling(Layer):
         self.pool_size = normalize_tuple(pool_size, self.rank, "pool_size", owner)
         self.strides = self.pool_size if strides is None else normalize_tuple(strides, self.rank, "strides", owner)
         self.padding = normalize_padding(padding, owner)
-        self.data_format = normalize_data_format(data_format, owner)
+        self.data_format = config.standardize_data_format(data_format, owner)
 
     @property
     def _owner(self) -> str:
@@ -124,7 +124,7 @@ class _GlobalPooling(Layer):
 
     def __init__(self, data_format: str | None = None, keepdims: bool = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.data_format = normalize_data_format(data_format, f"{type(self).__name__} '{self.name}'")
+        self.data_format = config.standardize_data_format(data_format, f"{type(self).__name__} '{self.name}'")
         self.keepdims = bool(keepdims)
 
     @property

@@ -1,4 +1,4 @@
-"""Reshaping layers: Flatten, Reshape, Permute, RepeatVector, ZeroPadding1D/2D, Cropping1D/2D."""
+"""Reshaping layers: Flatten, Reshape, Permute, RepeatVector, ZeroPadding1D/2D, Cropping1D/2D, UpSampling1D/2D."""
 
 from __future__ import annotations
 
@@ -36,13 +36,6 @@ def _check_int(layer: str, name: str, value: Any, minimum: int = 0) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
         raise ValueError(f"{layer}: `{name}` must be an int >= {minimum}, received {value!r}.")
     return value
-
-
-def _normalize_data_format(layer: str, data_format: str | None) -> str:
-    data_format = data_format or config.image_data_format()
-    if data_format not in ("channels_last", "channels_first"):
-        raise ValueError(f"{layer}: `data_format` must be channels_last or channels_first, received {data_format!r}.")
-    return data_format
 
 
 def _pair(layer: str, name: str, value: Any) -> tuple[int, int]:
@@ -201,7 +194,7 @@ class ZeroPadding2D(Layer):
     def __init__(self, padding: Any = (1, 1), data_format: str | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.padding = _pairs_2d(f"ZeroPadding2D '{self.name}'", "padding", padding)
-        self.data_format = _normalize_data_format(f"ZeroPadding2D '{self.name}'", data_format)
+        self.data_format = config.standardize_data_format(data_format, f"ZeroPadding2D '{self.name}'")
 
     def _spatial(self) -> tuple[int, int]:
         return (1, 2) if self.data_format == "channels_last" else (2, 3)
@@ -264,7 +257,7 @@ class Cropping2D(Layer):
     def __init__(self, cropping: Any = ((0, 0), (0, 0)), data_format: str | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.cropping = _pairs_2d(f"Cropping2D '{self.name}'", "cropping", cropping)
-        self.data_format = _normalize_data_format(f"Cropping2D '{self.name}'", data_format)
+        self.data_format = config.standardize_data_format(data_format, f"Cropping2D '{self.name}'")
 
     def _spatial(self) -> tuple[int, int]:
         return (1, 2) if self.data_format == "channels_last" else (2, 3)
@@ -296,3 +289,94 @@ class Cropping2D(Layer):
 
     def get_config(self) -> dict:
         return {**super().get_config(), "cropping": [list(c) for c in self.cropping], "data_format": self.data_format}
+
+
+def _upsampling_size(layer: str, name: str, value: Any) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise ValueError(f"{layer}: `{name}` must be a positive int, received {value!r}.")
+    return value
+
+
+def _scaled(d: int | None, k: int) -> int | None:
+    return None if d is None else d * k
+
+
+class UpSampling1D(Layer):
+    """Repeats every step of ``(batch, steps, features)`` inputs ``size`` times along the steps axis.
+
+    Args:
+        size: positive int, the upsampling factor (2).
+    """
+
+    def __init__(self, size: int = 2, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.size = _upsampling_size(f"UpSampling1D '{self.name}'", "size", size)
+
+    def build(self, input_shape: tuple) -> None:
+        if len(input_shape) != 3:
+            raise ValueError(f"UpSampling1D '{self.name}': expects 3-d inputs, received shape {tuple(input_shape)}.")
+
+    def call(self, inputs: Any) -> Any:
+        return active().repeat(inputs, self.size, axis=1)
+
+    def compute_output_shape(self, input_shape: tuple) -> tuple:
+        return (input_shape[0], _scaled(input_shape[1], self.size), input_shape[2])
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "size": self.size}
+
+
+class UpSampling2D(Layer):
+    """Repeats the rows and columns of 4-d image inputs ``size[0]`` and ``size[1]`` times.
+
+    Args:
+        size: int or pair of positive ints, factors for rows and columns ((2, 2)).
+        data_format: ``"channels_last"`` or ``"channels_first"`` (``image_data_format()``).
+        interpolation: only ``"nearest"`` is supported.
+    """
+
+    def __init__(
+        self,
+        size: int | tuple[int, int] = (2, 2),
+        data_format: str | None = None,
+        interpolation: str = "nearest",
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        where = f"UpSampling2D '{self.name}'"
+        if isinstance(size, int) and not isinstance(size, bool):
+            size = (size, size)
+        if not isinstance(size, (list, tuple)) or len(size) != 2:
+            raise ValueError(f"{where}: `size` must be an int or a pair of ints, received {size!r}.")
+        self.size = (_upsampling_size(where, "size", size[0]), _upsampling_size(where, "size", size[1]))
+        self.data_format = config.standardize_data_format(data_format, where)
+        if interpolation != "nearest":
+            raise ValueError(f"{where}: only interpolation='nearest' is supported, received {interpolation!r}.")
+        self.interpolation = interpolation
+
+    def _axes(self) -> tuple[int, int]:
+        return (1, 2) if self.data_format == "channels_last" else (2, 3)
+
+    def build(self, input_shape: tuple) -> None:
+        if len(input_shape) != 4:
+            raise ValueError(f"UpSampling2D '{self.name}': expects 4-d inputs, received shape {tuple(input_shape)}.")
+
+    def call(self, inputs: Any) -> Any:
+        b = active()
+        rows, cols = self._axes()
+        return b.repeat(b.repeat(inputs, self.size[0], axis=rows), self.size[1], axis=cols)
+
+    def compute_output_shape(self, input_shape: tuple) -> tuple:
+        out = list(input_shape)
+        rows, cols = self._axes()
+        out[rows] = _scaled(out[rows], self.size[0])
+        out[cols] = _scaled(out[cols], self.size[1])
+        return tuple(out)
+
+    def get_config(self) -> dict:
+        return {
+            **super().get_config(),
+            "size": list(self.size),
+            "data_format": self.data_format,
+            "interpolation": self.interpolation,
+        }
