@@ -24,6 +24,7 @@ from unikeras.layers.reshaping import (
     ZeroPadding1D,
     ZeroPadding2D,
 )
+from unikeras.layers.wrappers import TimeDistributed
 
 __all__ = [
     "ELU",
@@ -49,6 +50,7 @@ __all__ = [
     "ZeroPadding1D",
     "ZeroPadding2D",
     "GRU",
+    "TimeDistributed",
     "LSTM",
     "SimpleRNN",
     "UpSampling1D",
