@@ -20,6 +20,7 @@ from unikeras import (
     ops,
     optimizers,
     random,
+    regularizers,
     utils,
 )
 from unikeras.layers import Input
@@ -47,5 +48,6 @@ __all__ = [
     "ops",
     "optimizers",
     "random",
+    "regularizers",
     "utils",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from unikeras import activations, config, initializers
+from unikeras import activations, config, initializers, regularizers
 from unikeras.layers.layer import Layer
 from unikeras.ops.dispatch import active
 from unikeras.symbolic import KerasTensor
@@ -28,6 +28,8 @@ class Dense(Layer):
         use_bias: bool = True,
         kernel_initializer: Any = "glorot_uniform",
         bias_initializer: Any = "zeros",
+        kernel_regularizer: Any = None,
+        bias_regularizer: Any = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -38,13 +40,21 @@ class Dense(Layer):
         self.use_bias = use_bias
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
 
     def build(self, input_shape: tuple) -> None:
         input_dim = input_shape[-1]
         if input_dim is None:
             raise ValueError(f"Dense '{self.name}': the last input axis must be known, received shape {input_shape}.")
-        self.kernel = self.add_weight((input_dim, self.units), self.kernel_initializer, name="kernel")
-        self.bias = self.add_weight((self.units,), self.bias_initializer, name="bias") if self.use_bias else None
+        self.kernel = self.add_weight(
+            (input_dim, self.units), self.kernel_initializer, name="kernel", regularizer=self.kernel_regularizer
+        )
+        self.bias = None
+        if self.use_bias:
+            self.bias = self.add_weight(
+                (self.units,), self.bias_initializer, name="bias", regularizer=self.bias_regularizer
+            )
         self._expected_axes = {-1: input_dim}
 
     def call(self, inputs: Any) -> Any:
@@ -65,6 +75,8 @@ class Dense(Layer):
             "use_bias": self.use_bias,
             "kernel_initializer": initializers.serialize(self.kernel_initializer),
             "bias_initializer": initializers.serialize(self.bias_initializer),
+            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
+            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
         }
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from unikeras import backends, config, initializers
+from unikeras import backends, config, initializers, regularizers
 from unikeras.random import SeedGenerator
 from unikeras.symbolic import KerasTensor, Node
 from unikeras.variables import Variable
@@ -81,6 +81,7 @@ class Layer:
         self._own_weights: list[Variable] = []
         self._layers: list[Layer] = []
         self._seed_generators: list[SeedGenerator] = []
+        self._weight_penalties: list[tuple[Variable, Any]] = []
         self._input_shape_arg = tuple(input_shape) if input_shape is not None else None
         self._expected_axes: dict[int, int] = {}
         self._build_shape: tuple | None = None
@@ -163,13 +164,26 @@ class Layer:
         dtype: str | None = None,
         trainable: bool = True,
         name: str | None = None,
+        regularizer: Any = None,
     ) -> Variable:
-        """Create a weight of this layer on the active backend."""
+        """Create a weight of this layer on the active backend; ``regularizer`` adds its
+        penalty to ``layer.losses`` (and so to the training loss)."""
         self._claim_backend()
         init = initializers.get(initializer)
         variable = Variable(init, shape=tuple(shape), dtype=dtype or self.dtype, trainable=trainable, name=name)
         self._own_weights.append(variable)
+        penalty = regularizers.get(regularizer)
+        if penalty is not None:
+            self._weight_penalties.append((variable, penalty))
         return variable
+
+    @property
+    def losses(self) -> list[Any]:
+        """Penalties of this layer's and its sub-layers' regularized weights, from their current values."""
+        out = [penalty(variable.value) for variable, penalty in self._weight_penalties]
+        for layer in self._layers:
+            out.extend(layer.losses)
+        return out
 
     def _claim_backend(self) -> None:
         current = backends.current()

@@ -117,7 +117,10 @@ class Trainer:
             raise ValueError(
                 f"Model '{self.name}' has several outputs: training them (one loss per output) is not supported yet."
             )
-        return self.loss(y, y_pred, sample_weight)
+        loss = self.loss(y, y_pred, sample_weight)
+        for penalty in self.losses:  # weight regularizers
+            loss = self._backend.add(loss, penalty)
+        return loss
 
     def _require_compiled(self, method: str) -> None:
         if not self.compiled:
