@@ -161,3 +161,18 @@ def test_layer_names_are_unique_and_reset_by_clear_session(backend):
     assert (a.name, b.name) == ("dense", "dense_1")
     unikeras.backend.clear_session()
     assert layers.Dense(1).name == "dense"
+
+
+def test_lambda_layer_infers_shapes_and_trains(backend, rng):
+    square = layers.Lambda(lambda x: ops.square(x), name="square")
+    x = rng.standard_normal((6, 3)).astype("float32")
+    np.testing.assert_allclose(ops.convert_to_numpy(square(x)), x**2, rtol=1e-6)
+    halves = layers.Lambda(lambda x, n: ops.split(x, n, axis=1)[0], arguments={"n": 2})
+    assert halves(unikeras.Input((8,))).shape == (None, 4)
+    assert layers.Lambda(lambda x: ops.sum(x, axis=1), output_shape=())(unikeras.Input((5,))).shape == (None,)
+    model = unikeras.Sequential([unikeras.Input((3,)), square, layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    history = model.fit(x, (x**2).sum(1, keepdims=True), epochs=30, verbose=0)
+    assert history.history["loss"][-1] < history.history["loss"][0]
+    with pytest.raises(ValueError, match="Lambda 'square'.*not recreated from a config"):
+        layers.Lambda.from_config(square.get_config())

@@ -3,7 +3,7 @@
 from unikeras.layers import convolution, merging, pooling
 from unikeras.layers.activation import ELU, Activation, LeakyReLU, PReLU, ReLU, Softmax
 from unikeras.layers.convolution import *  # noqa: F403 - Conv1D/2D/3D and aliases
-from unikeras.layers.core import Dense, Input, InputLayer
+from unikeras.layers.core import Dense, Input, InputLayer, Lambda
 from unikeras.layers.embedding import Embedding
 from unikeras.layers.layer import Layer
 from unikeras.layers.merging import *  # noqa: F403 - Add, Concatenate, ... and the add(), concatenate() helpers
@@ -38,6 +38,7 @@ __all__ = [
     "Flatten",
     "Input",
     "InputLayer",
+    "Lambda",
     "Layer",
     "Embedding",
     "BatchNormalization",

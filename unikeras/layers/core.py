@@ -130,3 +130,50 @@ def Input(  # noqa: N802 - Keras's name
     else:
         layer = InputLayer(shape=shape, batch_size=batch_size, dtype=dtype or config.floatx(), name=name)
     return layer.output
+
+
+class Lambda(Layer):
+    """Wraps a function of tensors as a layer: ``function(inputs, **arguments)``.
+
+    Args:
+        function: callable written with ``unikeras.ops`` (so it runs on every backend).
+        output_shape: the output shape without the batch axis, or a callable from the input
+            shape to the output shape; inferred by running ``function`` on zeros when omitted.
+        arguments: extra keyword arguments for ``function``.
+    """
+
+    def __init__(self, function: Any, output_shape: Any = None, arguments: dict | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if not callable(function):
+            raise ValueError(f"Lambda '{self.name}': `function` must be callable, received {function!r}.")
+        self.function = function
+        self.output_shape = output_shape
+        self.arguments = dict(arguments or {})
+
+    def call(self, inputs: Any) -> Any:
+        return self.function(inputs, **self.arguments)
+
+    def compute_output_shape(self, input_shape: Any) -> Any:
+        if callable(self.output_shape):
+            return self.output_shape(input_shape)
+        if self.output_shape is not None:
+            return (input_shape[0],) + tuple(self.output_shape)
+        b = active()
+
+        def zeros(shape: tuple) -> Any:
+            return b.zeros(tuple(1 if d is None else d for d in shape), self.dtype)
+
+        probe = [zeros(s) for s in input_shape] if isinstance(input_shape, list) else zeros(input_shape)
+        out_shape = b.shape(self.function(probe, **self.arguments))
+        batch = input_shape[0][0] if isinstance(input_shape, list) else input_shape[0]
+        return (batch,) + tuple(out_shape[1:])
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "function": getattr(self.function, "__name__", repr(self.function))}
+
+    @classmethod
+    def from_config(cls, config: dict) -> Lambda:
+        raise ValueError(
+            f"Lambda '{config.get('name')}': its function is Python code and is not recreated from a config; "
+            "build the layer again from the function."
+        )
