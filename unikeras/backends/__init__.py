@@ -15,7 +15,7 @@ from typing import Any
 
 from unikeras.backends.base import Backend, BackendError
 
-__all__ = ["Backend", "BackendError", "register", "registered", "available", "get", "current", "activated"]
+__all__ = ["Backend", "BackendError", "register", "registered", "available", "loaded", "get", "current", "activated"]
 
 ENTRY_POINT_GROUP = "unikeras.backends"
 
@@ -111,6 +111,11 @@ def available() -> list[str]:
         if not framework or importlib.util.find_spec(framework) is not None:
             names.append(name)
     return names
+
+
+def loaded() -> list[Backend]:
+    """The adapters whose framework has been imported so far."""
+    return list(_loaded.values())
 
 
 def check_name(name: str) -> str:

@@ -291,12 +291,6 @@ class Cropping2D(Layer):
         return {**super().get_config(), "cropping": [list(c) for c in self.cropping], "data_format": self.data_format}
 
 
-def _upsampling_size(layer: str, name: str, value: Any) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise ValueError(f"{layer}: `{name}` must be a positive int, received {value!r}.")
-    return value
-
-
 def _scaled(d: int | None, k: int) -> int | None:
     return None if d is None else d * k
 
@@ -310,7 +304,7 @@ class UpSampling1D(Layer):
 
     def __init__(self, size: int = 2, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.size = _upsampling_size(f"UpSampling1D '{self.name}'", "size", size)
+        self.size = _check_int(f"UpSampling1D '{self.name}'", "size", size, 1)
 
     def build(self, input_shape: tuple) -> None:
         if len(input_shape) != 3:
@@ -348,7 +342,7 @@ class UpSampling2D(Layer):
             size = (size, size)
         if not isinstance(size, (list, tuple)) or len(size) != 2:
             raise ValueError(f"{where}: `size` must be an int or a pair of ints, received {size!r}.")
-        self.size = (_upsampling_size(where, "size", size[0]), _upsampling_size(where, "size", size[1]))
+        self.size = (_check_int(where, "size", size[0], 1), _check_int(where, "size", size[1], 1))
         self.data_format = config.standardize_data_format(data_format, where)
         if interpolation != "nearest":
             raise ValueError(f"{where}: only interpolation='nearest' is supported, received {interpolation!r}.")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -60,10 +61,7 @@ def reduce_weighted(values: Any, sample_weight: Any, reduction: str | None) -> A
         return total
     if reduction == "mean_with_sample_weight" and sample_weight is not None:
         return b.divide(total, b.sum(b.broadcast_to(sample_weight, b.shape(values))))
-    size = 1
-    for d in b.shape(values):
-        size *= d
-    return b.divide(total, float(max(size, 1)))
+    return b.divide(total, float(max(math.prod(b.shape(values)), 1)))
 
 
 class LossFunctionWrapper(Loss):

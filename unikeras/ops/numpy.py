@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from unikeras.ops.dispatch import active, primitive
@@ -128,10 +129,7 @@ def std(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
 
 def size(x: Any) -> int:
     """Number of elements."""
-    n = 1
-    for d in active().shape(x):
-        n *= d
-    return n
+    return math.prod(active().shape(x))
 
 
 def ndim(x: Any) -> int:

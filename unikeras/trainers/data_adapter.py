@@ -17,9 +17,8 @@ def to_array(value: Any, name: str) -> np.ndarray | None:
         return value
     if hasattr(value, "numpy") and callable(value.numpy):
         return np.asarray(value.numpy())
-    for backend_name in backends.available():
-        backend = backends._loaded.get(backend_name)
-        if backend is not None and backend.is_tensor(value):
+    for backend in backends.loaded():
+        if backend.is_tensor(value):
             return backend.to_numpy(value)
     try:
         return np.asarray(value)
