@@ -54,3 +54,53 @@ def test_regularizer_shrinks_weights_and_round_trips(backend, rng):
     assert layers.Dense.from_config(layer.get_config()).kernel_regularizer.get_config() == {"l1": 0.1, "l2": 0.2}
     with pytest.raises(ValueError, match="Unknown regularizer 'l3'"):
         regularizers.get("l3")
+
+
+def test_activity_regularizer_penalizes_outputs_per_sample(backend, rng):
+    x = rng.standard_normal((8, 3)).astype("float32")
+    y = rng.standard_normal((8, 2)).astype("float32")
+    layer = layers.Dense(2, activity_regularizer=regularizers.L2(0.1))
+    model = unikeras.Sequential([unikeras.Input((3,)), layer])
+    kernel, bias = model.get_weights()
+    out = x @ kernel + bias
+    model(x)
+    model(x)  # a second outermost call replaces the first call's penalty instead of adding to it
+    assert len(model.losses) == 1
+    expected = 0.1 * (out.astype("float64") ** 2).sum() / 8
+    np.testing.assert_allclose(float(ops.convert_to_numpy(model.losses[0])), expected, rtol=1e-5)
+    model.compile(optimizer=unikeras.optimizers.SGD(0.0), loss="mse")
+    history = model.fit(x, y, batch_size=8, epochs=1, verbose=0)
+    np.testing.assert_allclose(history.history["loss"][0], np.mean((out - y) ** 2) + expected, rtol=1e-5)
+    assert layers.Dense.from_config(layer.get_config()).activity_regularizer.get_config() == {"l2": 0.1}
+
+
+class _Sparsity(layers.Layer):
+    """Identity that adds ``rate * mean(|x|)`` to the model's losses."""
+
+    def __init__(self, rate: float, **kwargs):
+        super().__init__(**kwargs)
+        self.rate = rate
+
+    def call(self, inputs):
+        self.add_loss(ops.multiply(ops.mean(ops.abs(inputs)), self.rate))
+        return inputs
+
+
+def test_add_loss_in_a_shared_layer_counts_every_call_and_trains(backend, rng):
+    a, b = unikeras.Input((4,)), unikeras.Input((4,))
+    sparsity = _Sparsity(0.5)
+    dense = layers.Dense(1)
+    outputs = dense(layers.Add()([sparsity(a), sparsity(b)]))
+    model = unikeras.Model([a, b], outputs)
+    xa = rng.standard_normal((16, 4)).astype("float32")
+    xb = rng.standard_normal((16, 4)).astype("float32")
+    model([xa, xb])
+    model([xa, xb])
+    penalties = sorted(float(ops.convert_to_numpy(p)) for p in model.losses)
+    np.testing.assert_allclose(penalties, sorted([0.5 * np.abs(xa).mean(), 0.5 * np.abs(xb).mean()]), rtol=1e-5)
+    y = rng.standard_normal((16, 1)).astype("float32")
+    kernel, bias = model.get_weights()
+    model.compile(optimizer=unikeras.optimizers.SGD(0.0), loss="mse")
+    loss = model.evaluate([xa, xb], y, batch_size=16, verbose=0)
+    expected = np.mean(((xa + xb) @ kernel + bias - y) ** 2) + sum(penalties)
+    np.testing.assert_allclose(loss, expected, rtol=1e-5)

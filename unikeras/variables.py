@@ -61,9 +61,10 @@ class Variable:
         dtype: dtype name; defaults to the value's dtype (``floatx()`` for floats).
         trainable: whether optimizers update it.
         name: display name.
+        constraint: callable ``value -> value`` applied by optimizers after each update.
     """
 
-    __slots__ = ("_backend", "_handle", "name", "trainable", "_shape", "_dtype", "_uid", "__weakref__")
+    __slots__ = ("_backend", "_handle", "name", "trainable", "constraint", "_shape", "_dtype", "_uid", "__weakref__")
 
     def __init__(
         self,
@@ -72,6 +73,7 @@ class Variable:
         dtype: str | None = None,
         trainable: bool = True,
         name: str | None = None,
+        constraint: Any = None,
     ) -> None:
         from unikeras import config
 
@@ -93,6 +95,7 @@ class Variable:
         self._handle = self._backend.variable_create(value, trainable)
         self.name = name or "variable"
         self.trainable = trainable
+        self.constraint = constraint
         self._shape = value.shape
         self._dtype = dtype
         self._uid = next(_uid)

@@ -6,6 +6,7 @@ Run one backend with ``-k torch`` (or tensorflow, jax, mxnet).
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -13,7 +14,7 @@ import pytest
 import scipy.special
 
 from tests.reference import conv as ref
-from unikeras.backends.base import BackendError
+from unikeras.backends.base import Backend, BackendError, conv_transpose_geometry
 from unikeras.variables import Variable
 
 FLOAT_DTYPES = ["float32", "float64"]
@@ -1040,6 +1041,159 @@ def test_pool(backend, kind, spatial, pool, strides, padding, data_format):
     expected = (ref.max_pool if kind == "max" else ref.avg_pool)(x, pool, strides, padding, data_format)
     out = (backend.max_pool if kind == "max" else backend.avg_pool)(T(backend, x), pool, strides, padding, data_format)
     check(backend, out, expected)
+
+
+# ---------------------------------------------------------------------------- grouped and transposed conv
+# (input spatial shape, kernel size, strides, padding, dilation, data format, in channels, out channels, groups)
+GROUPED_CONV_CASES = [
+    ((7,), (3,), (1,), "valid", (1,), "channels_last", 4, 6, 2),
+    ((8,), (3,), (2,), "same", (1,), "channels_first", 4, 8, 4),  # depthwise, multiplier 2
+    ((9,), (3,), (2,), "same", (2,), "channels_last", 3, 3, 3),  # depthwise, strides with dilation
+    ((6, 7), (3, 3), (1, 1), "same", (1, 1), "channels_last", 6, 4, 2),
+    ((6, 7), (3, 2), (2, 2), "same", (1, 1), "channels_first", 4, 4, 4),
+    ((7, 8), (3, 3), (2, 2), "valid", (2, 1), "channels_last", 2, 4, 2),  # strides with dilation
+    ((7, 7), (2, 2), (1, 1), "same", (2, 2), "channels_first", 3, 6, 3),
+    ((8, 7), (3, 3), (2, 3), "same", (2, 2), "channels_first", 3, 3, 3),  # depthwise, strides with dilation
+    ((4, 5, 4), (2, 3, 2), (1, 2, 1), "same", (1, 1, 1), "channels_last", 4, 6, 2),
+    ((5, 4, 4), (2, 2, 2), (1, 1, 1), "valid", (1, 1, 1), "channels_first", 3, 3, 3),
+    ((4, 4, 3), (3, 1, 2), (1, 1, 1), "same", (1, 1, 1), "channels_last", 2, 3, 1),
+]
+# The composed default (which a new adapter gets for free) on a few cases; it runs `conv` per group,
+# so it inherits conv's limits (TensorFlow: no strides together with dilation)
+GROUPED_DEFAULT_CASES = [GROUPED_CONV_CASES[i] for i in (1, 3, 6, 9)]
+
+
+def _grouped_inputs(spatial, ksize, data_format, cin, cout, groups, dtype="float32"):
+    x = make("normal", (2, *spatial, cin), dtype, seed=1)
+    if data_format == "channels_first":
+        x = np.ascontiguousarray(np.moveaxis(x, -1, 1))
+    return x, make("normal", (*ksize, cin // groups, cout), dtype, seed=2)
+
+
+@pytest.mark.parametrize(
+    "impl, case",
+    [("native", c) for c in GROUPED_CONV_CASES] + [("default", c) for c in GROUPED_DEFAULT_CASES],
+    ids=lambda v: str(v).replace(" ", ""),
+)
+def test_grouped_conv(backend, impl, case):
+    spatial, ksize, strides, padding, dilation, data_format, cin, cout, groups = case
+    x, k = _grouped_inputs(spatial, ksize, data_format, cin, cout, groups)
+    expected = ref.grouped_conv(x, k, strides, padding, data_format, dilation, groups)
+    # "default": the base class's composition, which a new adapter gets for free
+    fn = backend.grouped_conv if impl == "native" else functools.partial(Backend.grouped_conv, backend)
+    out = fn(T(backend, x), T(backend, k), strides, padding, data_format, dilation, groups)
+    check(backend, out, expected, atol=1e-5)
+
+
+# (input spatial shape, kernel size, strides, padding, output padding, dilation, data format)
+CONV_TRANSPOSE_CASES = [
+    ((5,), (3,), (2,), "valid", None, (1,), "channels_last"),
+    ((5,), (3,), (2,), "same", None, (1,), "channels_first"),  # odd crop: the extra cell is cut at the end
+    ((4,), (2,), (3,), "valid", None, (1,), "channels_last"),  # kernel < stride: default output_padding 1
+    ((4,), (2,), (2,), "same", (0,), (1,), "channels_last"),  # even kernel, no output padding
+    ((5,), (4,), (2,), "same", (1,), (1,), "channels_last"),
+    ((4,), (3,), (2,), "valid", (2,), (1,), "channels_first"),  # output_padding >= stride: zero cells at the end
+    ((6,), (3,), (1,), "same", None, (2,), "channels_last"),  # dilation
+    ((4, 5), (3, 3), (2, 2), "same", None, (1, 1), "channels_last"),
+    ((4, 5), (3, 2), (2, 1), "valid", (1, 0), (1, 1), "channels_first"),
+    ((4, 3), (2, 2), (1, 1), "same", None, (1, 1), "channels_last"),
+    ((4, 4), (4, 3), (2, 3), "same", (0, 2), (1, 1), "channels_first"),
+    ((5, 4), (3, 2), (1, 1), "valid", None, (2, 2), "channels_first"),
+    ((3, 4, 3), (2, 3, 2), (2, 1, 3), "same", None, (1, 1, 1), "channels_last"),  # stride > kernel in 3-D
+    ((3, 3, 2), (3, 2, 2), (2, 2, 1), "valid", (1, 0, 0), (1, 1, 1), "channels_first"),
+]
+
+
+def _transpose_inputs(spatial, ksize, data_format, cin=3, filters=2, dtype="float32"):
+    x = make("normal", (2, *spatial, cin), dtype, seed=1)
+    if data_format == "channels_first":
+        x = np.ascontiguousarray(np.moveaxis(x, -1, 1))
+    return x, make("normal", (*ksize, filters, cin), dtype, seed=2)
+
+
+CONV_TRANSPOSE_DEFAULT_CASES = [CONV_TRANSPOSE_CASES[i] for i in (1, 3, 5, 6, 8, 11, 12)]
+
+
+@pytest.mark.parametrize(
+    "impl, spatial, ksize, strides, padding, output_padding, dilation, data_format",
+    [("native", *c) for c in CONV_TRANSPOSE_CASES] + [("default", *c) for c in CONV_TRANSPOSE_DEFAULT_CASES],
+    ids=lambda v: str(v).replace(" ", ""),
+)
+def test_conv_transpose(backend, impl, spatial, ksize, strides, padding, output_padding, dilation, data_format):
+    x, k = _transpose_inputs(spatial, ksize, data_format)
+    expected = ref.conv_transpose(x, k, strides, padding, output_padding, data_format, dilation)
+    fn = backend.conv_transpose if impl == "native" else functools.partial(Backend.conv_transpose, backend)
+    out = fn(T(backend, x), T(backend, k), strides, padding, data_format, dilation, output_padding)
+    check(backend, out, expected, atol=1e-5)
+
+
+def test_conv_transpose_geometry():
+    # Keras's output lengths; the crop of "same" keeps the odd cell for the end
+    assert conv_transpose_geometry(5, 3, 2, "valid") == (11, 0)
+    assert conv_transpose_geometry(4, 2, 3, "valid") == (12, 0)
+    assert conv_transpose_geometry(4, 2, 3, "valid", output_padding=2) == (13, 0)
+    assert conv_transpose_geometry(5, 3, 2, "same") == (10, 0)
+    assert conv_transpose_geometry(5, 4, 2, "same") == (10, 1)
+    assert conv_transpose_geometry(5, 5, 1, "same") == (5, 2)
+    assert conv_transpose_geometry(4, 2, 2, "same", output_padding=0) == (6, 1)
+    assert conv_transpose_geometry(6, 3, 1, "same", dilation=2) == (6, 2)
+    with pytest.raises(ValueError, match="causal"):
+        conv_transpose_geometry(4, 2, 2, "causal")
+
+
+# name -> (fn(backend, x, kernel) -> tensor, reference(x, kernel), x shape, kernel shape)
+CONV_GRAD_CASES = {
+    "grouped_conv": (
+        lambda b, x, k: b.grouped_conv(x, k, (2,), "same", "channels_last", (1,), 2),
+        lambda x, k: ref.grouped_conv(x, k, (2,), "same", "channels_last", (1,), 2),
+        (1, 5, 4),
+        (3, 2, 4),
+    ),
+    "depthwise_strided_dilated": (
+        lambda b, x, k: b.grouped_conv(x, k, (2, 2), "same", "channels_first", (2, 2), 2),
+        lambda x, k: ref.grouped_conv(x, k, (2, 2), "same", "channels_first", (2, 2), 2),
+        (1, 2, 5, 4),
+        (2, 2, 1, 2),
+    ),
+    "conv_transpose_1d": (
+        lambda b, x, k: b.conv_transpose(x, k, (2,), "same", "channels_first", (1,), None),
+        lambda x, k: ref.conv_transpose(x, k, (2,), "same", None, "channels_first", (1,)),
+        (1, 2, 3),
+        (3, 2, 2),
+    ),
+    "conv_transpose_2d": (
+        lambda b, x, k: b.conv_transpose(x, k, (2, 1), "valid", "channels_last", (1, 1), (1, 0)),
+        lambda x, k: ref.conv_transpose(x, k, (2, 1), "valid", (1, 0), "channels_last", (1, 1)),
+        (1, 2, 3, 2),
+        (2, 2, 1, 2),
+    ),
+}
+
+
+@pytest.mark.parametrize("dtype", FLOAT_DTYPES)
+@pytest.mark.parametrize("case", list(CONV_GRAD_CASES))
+def test_conv_gradients(backend, case, dtype):
+    """Gradients of ``sum(out * weights)`` for the input and the kernel against central differences of
+    the float64 NumPy reference (float32 too: some frameworks run other kernels for it)."""
+    fn, reference, xshape, kshape = CONV_GRAD_CASES[case]
+    rng = np.random.default_rng(5)
+    x0, k0 = rng.normal(size=xshape).astype(dtype), rng.normal(size=kshape).astype(dtype)
+    weights = rng.normal(size=reference(x0, k0).shape).astype(dtype)
+    xv, kv = Variable(x0, dtype=dtype), Variable(k0, dtype=dtype)
+    w = backend.convert_to_tensor(weights)
+
+    def loss():
+        return backend.sum(backend.multiply(fn(backend, xv.value, kv.value), w))
+
+    value, grads = backend.value_and_grad(loss, [xv, kv])()
+    x64, k64, w64 = x0.astype(np.float64), k0.astype(np.float64), weights.astype(np.float64)
+    rtol, atol = (1e-6, 1e-7) if dtype == "float64" else (1e-4, 1e-5)
+    value_rtol = 1e-10 if dtype == "float64" else 1e-5
+    check(backend, value, np.asarray(np.sum(reference(x64, k64) * w64), dtype), rtol=value_rtol, atol=atol)
+    want_x = _fd_grad(lambda x: np.sum(reference(x, k64) * w64), x64)
+    want_k = _fd_grad(lambda k: np.sum(reference(x64, k) * w64), k64)
+    check(backend, grads[0], want_x.astype(dtype), rtol=rtol, atol=atol)
+    check(backend, grads[1], want_k.astype(dtype), rtol=rtol, atol=atol)
 
 
 # ---------------------------------------------------------------------------- random

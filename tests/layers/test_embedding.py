@@ -1,6 +1,9 @@
-"""Embedding: lookup against NumPy indexing, shapes, gradient only on looked-up rows, config, checks."""
+"""Embedding: lookup against NumPy indexing, shapes, gradient only on looked-up rows, config, checks,
+mask_zero, regularizer, constraint, initial weights."""
 
 from __future__ import annotations
+
+import os
 
 import numpy as np
 import pytest
@@ -8,6 +11,10 @@ import pytest
 import unikeras
 from unikeras import initializers, ops
 from unikeras.layers.embedding import Embedding
+from unikeras.layers.layer import get_keras_mask
+
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+import keras  # noqa: E402 - a test dependency, never one of unikeras
 
 
 def test_lookup_matches_numpy(backend, rng):
@@ -70,3 +77,50 @@ def test_trains_in_a_model(backend, rng):
     model.compile(optimizer=unikeras.optimizers.Adam(0.05), loss="mse")
     history = model.fit(ids.astype("float32"), y, batch_size=16, epochs=3, verbose=0)
     assert history.history["loss"][-1] < history.history["loss"][0]
+
+
+# ---------------------------------------------------------------------- mask_zero, regularizer, constraint, weights
+def test_mask_zero(backend, rng):
+    ids = np.array([[3, 1, 0, 0], [0, 2, 5, 0]])
+    layer = Embedding(6, 2, mask_zero=True)
+    out = layer(ids)
+    np.testing.assert_array_equal(ops.convert_to_numpy(layer.compute_mask(ops.convert_to_tensor(ids))), ids != 0)
+    mask = get_keras_mask(out)  # attached to the output for the next layer
+    np.testing.assert_array_equal(ops.convert_to_numpy(mask), ids != 0)
+    np.testing.assert_array_equal(ops.convert_to_numpy(out), layer.get_weights()[0][ids])  # zeros still embed
+    plain = Embedding(6, 2)
+    assert plain.compute_mask(ops.convert_to_tensor(ids)) is None
+    assert get_keras_mask(plain(ids)) is None
+    assert layer.supports_masking and not plain.supports_masking
+
+
+def test_regularizer_constraint_and_initial_weights(backend, rng):
+    table = rng.uniform(-1.0, 1.0, (5, 3)).astype("float32")
+    layer = Embedding(5, 3, embeddings_regularizer="l2", embeddings_constraint="non_neg", weights=table)
+    assert layer.built
+    np.testing.assert_array_equal(layer.get_weights()[0], table)
+    (penalty,) = layer.losses
+    np.testing.assert_allclose(
+        float(ops.convert_to_numpy(penalty)), 0.01 * np.sum(table.astype("float64") ** 2), rtol=1e-5
+    )
+    model = unikeras.Sequential([unikeras.Input((2,)), layer, unikeras.layers.Flatten(), unikeras.layers.Dense(1)])
+    model.compile(optimizer=unikeras.optimizers.SGD(0.1), loss="mse")
+    model.fit(np.array([[1, 2], [3, 4]]), np.ones((2, 1), "float32"), epochs=1, verbose=0)
+    assert layer.get_weights()[0].min() >= 0.0  # the constraint ran after the update
+    np.testing.assert_array_equal(Embedding(5, 3, weights=[table]).get_weights()[0], table)
+    with pytest.raises(ValueError, match=r"Embedding '.*': `weights` must have shape \(5, 3\)"):
+        Embedding(5, 3, weights=np.zeros((3, 5)))
+
+
+def test_keras_signature_and_config(backend):
+    layer = Embedding(9, 4, mask_zero=True, embeddings_regularizer="l1", embeddings_constraint="unit_norm")
+    config = layer.get_config()
+    clone = Embedding.from_config(config)
+    assert clone.get_config() == config and clone.mask_zero
+    assert config["embeddings_regularizer"]["class_name"] == "L1"
+    assert config["embeddings_constraint"]["class_name"] == "UnitNorm"
+    theirs = set(keras.layers.Embedding(9, 4).get_config())
+    assert theirs - set(config) == {"quantization_config"}  # no quantization here
+    assert set(config) - theirs == set()
+    with pytest.warns(UserWarning, match="input_length"):
+        Embedding(9, 4, input_length=3)

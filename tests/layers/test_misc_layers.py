@@ -47,7 +47,7 @@ def test_upsampling_errors(backend):
         UpSampling1D(0)
     with pytest.raises(ValueError, match="size"):
         UpSampling2D((2, 2, 2))
-    with pytest.raises(ValueError, match="expects 4-d"):
+    with pytest.raises(ValueError, match="expected an input of rank 4"):
         UpSampling2D()(unikeras.Input((3, 4)))
 
 
@@ -119,7 +119,7 @@ def test_spatial_dropout2d(backend, rng, data_format):
 def test_spatial_dropout_errors(backend):
     with pytest.raises(ValueError, match=r"rate.*\[0, 1\)"):
         SpatialDropout1D(1.0)
-    with pytest.raises(ValueError, match="expects 3-d"):
+    with pytest.raises(ValueError, match="expected an input of rank 3"):
         SpatialDropout1D(0.5)(np.zeros((2, 3), "float32"))
     with pytest.raises(ValueError, match="stddev"):
         GaussianNoise(-1.0)

@@ -124,3 +124,107 @@ def avg_pool(
         return total / count
 
     return _pool(x, pool_size, strides, padding, data_format, reducer)
+
+
+def grouped_conv(
+    x: np.ndarray,
+    kernel: np.ndarray,
+    strides: Sequence[int],
+    padding: str,
+    data_format: str = "channels_last",
+    dilation_rate: Sequence[int] | None = None,
+    groups: int = 1,
+) -> np.ndarray:
+    """Grouped convolution: ``kernel`` is ``(*kernel_size, in_channels // groups, out_channels)``;
+    input channel group ``g`` meets output channels ``g * out // groups ... (g + 1) * out // groups``."""
+    axis = -1 if data_format == "channels_last" else 1
+    xs = np.split(np.asarray(x), groups, axis=axis)
+    ks = np.split(np.asarray(kernel), groups, axis=-1)
+    outs = [conv(xg, kg, strides, padding, data_format, dilation_rate) for xg, kg in zip(xs, ks, strict=True)]
+    return np.concatenate(outs, axis=axis)
+
+
+def depthwise_conv(
+    x: np.ndarray,
+    kernel: np.ndarray,
+    strides: Sequence[int],
+    padding: str,
+    data_format: str = "channels_last",
+    dilation_rate: Sequence[int] | None = None,
+) -> np.ndarray:
+    """Depthwise convolution, ``kernel`` ``(*kernel_size, in_channels, depth_multiplier)``; output
+    channel ``c * depth_multiplier + m`` is input channel ``c`` convolved with ``kernel[..., c, m]``."""
+    dtype = np.result_type(x, kernel)
+    xl = _to_last(np.asarray(x, np.float64), data_format)
+    k = np.asarray(kernel, np.float64)
+    outs = [
+        conv(xl[..., c : c + 1], k[..., c : c + 1, :], strides, padding, "channels_last", dilation_rate)
+        for c in range(xl.shape[-1])
+    ]
+    return _from_last(np.concatenate(outs, axis=-1), data_format).astype(dtype)
+
+
+def separable_conv(
+    x: np.ndarray,
+    depthwise_kernel: np.ndarray,
+    pointwise_kernel: np.ndarray,
+    strides: Sequence[int],
+    padding: str,
+    data_format: str = "channels_last",
+    dilation_rate: Sequence[int] | None = None,
+) -> np.ndarray:
+    """Depthwise convolution followed by the ``(1, ..., 1, in * depth_multiplier, filters)`` pointwise one."""
+    mid = depthwise_conv(x, depthwise_kernel, strides, padding, data_format, dilation_rate)
+    nd = np.ndim(x) - 2
+    return conv(mid, pointwise_kernel, (1,) * nd, "valid", data_format)
+
+
+def transpose_output_and_crop(
+    size: int, window: int, stride: int, padding: str, output_padding: int | None = None, dilation: int = 1
+) -> tuple[int, int]:
+    """Keras's transposed-conv output length of one axis, and how many leading cells of the full
+    scatter result (length ``(size - 1) * stride + effective window``) it drops."""
+    effective = (window - 1) * dilation + 1
+    full = (size - 1) * stride + effective
+    if padding == "valid":
+        extra = max(effective, stride) - effective if output_padding is None else output_padding
+        return full + extra, 0
+    if padding == "same":
+        out = size * stride if output_padding is None else (size - 1) * stride + effective % 2 + output_padding
+        return out, max(full - out, 0) // 2
+    raise ValueError(f"unknown padding {padding!r}")
+
+
+def conv_transpose(
+    x: np.ndarray,
+    kernel: np.ndarray,
+    strides: Sequence[int],
+    padding: str,
+    output_padding: Sequence[int] | None = None,
+    data_format: str = "channels_last",
+    dilation_rate: Sequence[int] | None = None,
+) -> np.ndarray:
+    """Transposed convolution as Keras's ``Conv*DTranspose`` (no bias): ``kernel`` is
+    ``(*kernel_size, filters, in_channels)``; input cell ``i`` adds ``x[i] @ kernel[t].T`` to output
+    cell ``i * stride + t * dilation - crop`` (``crop`` from ``transpose_output_and_crop``)."""
+    dtype = np.result_type(x, kernel)
+    xl = _to_last(np.asarray(x, np.float64), data_format)
+    k = np.asarray(kernel, np.float64)
+    nd = xl.ndim - 2
+    dilation = tuple(dilation_rate or (1,) * nd)
+    pads = output_padding if output_padding is not None else (None,) * nd
+    spatial = xl.shape[1:-1]
+    geometry = [
+        transpose_output_and_crop(n, w, s, padding, p, d)
+        for n, w, s, p, d in zip(spatial, k.shape[:nd], strides, pads, dilation, strict=True)
+    ]
+    full = [(n - 1) * s + (w - 1) * d + 1 for n, w, s, d in zip(spatial, k.shape[:nd], strides, dilation)]
+    size = [max(f, crop + out) for f, (out, crop) in zip(full, geometry)]
+    scattered = np.zeros((xl.shape[0], *size, k.shape[-2]))
+    for offsets in itertools.product(*(range(w) for w in k.shape[:nd])):
+        index = tuple(
+            slice(t * d, t * d + (n - 1) * s + 1, s) for t, d, s, n in zip(offsets, dilation, strides, spatial)
+        )
+        scattered[(slice(None), *index, slice(None))] += xl @ k[offsets].T
+    out = scattered[(slice(None), *(slice(crop, crop + n) for n, crop in geometry), slice(None))]
+    return _from_last(out, data_format).astype(dtype)

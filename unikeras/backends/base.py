@@ -592,6 +592,91 @@ class Backend(abc.ABC):
         picked = self.take_along_axis(self.log_softmax(logits, axis=-1), self.expand_dims(labels, -1), axis=-1)
         return self.negative(self.squeeze(picked, axis=-1))
 
+    def grouped_conv(
+        self,
+        x: Tensor,
+        kernel: Tensor,
+        strides: Sequence[int],
+        padding: str,
+        data_format: str,
+        dilation_rate: Sequence[int],
+        groups: int,
+    ) -> Tensor:
+        """``conv`` with the channels split into ``groups`` (Keras's ``Conv*D(groups=...)``).
+
+        ``kernel`` is ``(*kernel_size, in_channels // groups, out_channels)``; input channels
+        ``[g * in_channels // groups, (g + 1) * in_channels // groups)`` are convolved with
+        ``kernel[..., g * out_channels // groups : (g + 1) * out_channels // groups]`` and the
+        ``groups`` results are concatenated on the channel axis. ``groups == in_channels`` is a
+        depthwise convolution. Both channel counts are multiples of ``groups``.
+
+        Default: one ``conv`` per group, concatenated.
+        """
+        if groups == 1:
+            return self.conv(x, kernel, strides, padding, data_format, dilation_rate)
+        axis = -1 if data_format == "channels_last" else 1
+        xs = self.split(x, groups, axis=axis)
+        kernels = self.split(kernel, groups, axis=-1)
+        outs = [self.conv(xg, kg, strides, padding, data_format, dilation_rate) for xg, kg in zip(xs, kernels)]
+        return self.concatenate(outs, axis=axis)
+
+    def conv_transpose(
+        self,
+        x: Tensor,
+        kernel: Tensor,
+        strides: Sequence[int],
+        padding: str,
+        data_format: str,
+        dilation_rate: Sequence[int],
+        output_padding: Sequence[int] | None = None,
+    ) -> Tensor:
+        """N-d transposed convolution as Keras's ``Conv*DTranspose`` (the gradient of ``conv``
+        with respect to its input).
+
+        ``kernel`` is ``(*kernel_size, filters, in_channels)`` (Keras's layout). Along each spatial
+        axis input cell ``i`` adds ``x[i] @ kernel[t].T`` to output cell
+        ``i * stride + t * dilation - crop`` for every kernel tap ``t``; the output length and
+        ``crop`` are ``conv_transpose_geometry``'s: ``"valid"`` keeps the full
+        ``(n - 1) * stride + (k - 1) * dilation + 1`` cells plus ``output_padding`` (default
+        ``max(stride - effective kernel, 0)``) zero cells at the end; ``"same"`` gives
+        ``n * stride`` cells (or ``(n - 1) * stride + effective kernel % 2 + output_padding``),
+        cropping the full result evenly, the odd cell at the end (TensorFlow's rule).
+        ``output_padding``: ``None`` or one non-negative int per spatial axis.
+
+        Default: insert ``stride - 1`` zeros between input cells, pad (or crop) each axis, and
+        run ``conv`` (stride 1, the same dilation) with the spatially flipped kernel whose last
+        two axes are swapped.
+        """
+        shape = self.shape(x)
+        kshape = self.shape(kernel)
+        nd = len(kshape) - 2
+        first = 1 if data_format == "channels_last" else 2
+        pads = output_padding if output_padding is not None else (None,) * nd
+        for i in range(nd):
+            axis, n, s = first + i, shape[first + i], strides[i]
+            effective = (kshape[i] - 1) * dilation_rate[i] + 1
+            out, crop = conv_transpose_geometry(n, kshape[i], s, padding, pads[i], dilation_rate[i])
+            if s > 1:  # n cells -> n * s cells, each followed by s - 1 zeros
+                zeros = self.zeros(shape[: axis + 1] + (s - 1,) + shape[axis + 1 :], self.dtype_name(x))
+                x = self.concatenate([self.expand_dims(x, axis + 1), zeros], axis=axis + 1)
+                shape = shape[:axis] + (n * s,) + shape[axis + 1 :]
+                x = self.reshape(x, shape)
+            # the valid conv below maps (effective - 1 - crop) + n*s + after cells to `out`
+            before = effective - 1 - crop
+            after = out + effective - 1 - before - n * s
+            x = self.pad(x, [(0, 0)] * axis + [(max(before, 0), max(after, 0))] + [(0, 0)] * (len(shape) - axis - 1))
+            shape = self.shape(x)
+            if before < 0 or after < 0:
+                start = [0] * len(shape)
+                start[axis] = max(-before, 0)
+                size = list(shape)
+                size[axis] = shape[axis] - max(-before, 0) - max(-after, 0)
+                x = self.slice(x, start, size)
+                shape = self.shape(x)
+        flipped = self.flip(kernel, axis=tuple(range(nd)))
+        flipped = self.transpose(flipped, (*range(nd), nd + 1, nd))
+        return self.conv(x, flipped, (1,) * nd, "valid", data_format, dilation_rate)
+
     def apply_sgd(
         self,
         variables: Sequence[Any],
@@ -656,3 +741,29 @@ class Backend(abc.ABC):
                 vhats[i].assign(new_v)
             update = self.divide(self.multiply(new_m, alpha), self.add(self.sqrt(new_v), epsilon))
             w.assign(self.subtract(w.value, update))
+
+
+def conv_transpose_geometry(
+    size: int, kernel_size: int, stride: int, padding: str, output_padding: int | None = None, dilation: int = 1
+) -> tuple[int, int]:
+    """One spatial axis of ``Backend.conv_transpose``: ``(output length, crop)``, ``crop`` being how
+    many leading cells of the full result (``(size - 1) * stride + effective`` cells, ``effective =
+    (kernel_size - 1) * dilation + 1``) the output drops. Keras's output-length rule:
+
+    * ``"valid"``: the full length plus ``output_padding`` (default ``max(stride - effective, 0)``);
+      ``crop`` is 0.
+    * ``"same"``: ``size * stride`` without ``output_padding``, else ``(size - 1) * stride +
+      effective % 2 + output_padding``; ``crop`` is half the cells cut from the full result,
+      rounded down (the odd cell is cut at the end, as TensorFlow's "SAME" does).
+    """
+    effective = (kernel_size - 1) * dilation + 1
+    full = (size - 1) * stride + effective
+    if padding == "valid":
+        return full + (max(stride - effective, 0) if output_padding is None else output_padding), 0
+    if padding == "same":
+        if output_padding is None:
+            out = size * stride
+        else:
+            out = (size - 1) * stride + effective % 2 + output_padding
+        return out, max(full - out, 0) // 2
+    raise ValueError(f"conv_transpose: `padding` must be 'valid' or 'same', received {padding!r}.")

@@ -11,7 +11,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
-from unikeras.backends.base import Axis, Backend, BackendError, Seed, Tensor
+from unikeras.backends.base import Axis, Backend, BackendError, Seed, Tensor, conv_transpose_geometry
 from unikeras.variables import StatelessScope
 
 # float64 / int64 must be real dtypes, as on every other backend; every creation op below
@@ -110,6 +110,41 @@ def _conv(x: Any, kernel: Any, strides: tuple, padding: str, dilation: tuple, da
     # dilated kernel.
     return lax.conv_general_dilated(
         x, kernel, strides, padding.upper(), rhs_dilation=dilation, dimension_numbers=(lhs, spatial + "IO", lhs)
+    )
+
+
+@_jit(2, 3, 4, 5, 6)
+def _grouped_conv(
+    x: Any, kernel: Any, strides: tuple, padding: str, dilation: tuple, data_format: str, groups: int
+) -> Any:
+    spatial = "DHW"[3 - (x.ndim - 2) :]
+    lhs = "N" + spatial + "C" if data_format == "channels_last" else "NC" + spatial
+    return lax.conv_general_dilated(
+        x,
+        kernel,
+        strides,
+        padding.upper(),
+        rhs_dilation=dilation,
+        dimension_numbers=(lhs, spatial + "IO", lhs),
+        feature_group_count=groups,
+    )
+
+
+@_jit(2, 3, 4, 5)
+def _conv_transpose(x: Any, kernel: Any, strides: tuple, pads: tuple, dilation: tuple, data_format: str) -> Any:
+    # lhs_dilation puts stride - 1 zeros between input cells, the explicit (possibly negative)
+    # padding places the output window, and the kernel is flipped with its (filters, in) axes as (O, I)
+    nd = x.ndim - 2
+    spatial = "DHW"[3 - nd :]
+    lhs = "N" + spatial + "C" if data_format == "channels_last" else "NC" + spatial
+    return lax.conv_general_dilated(
+        x,
+        lax.rev(kernel, tuple(range(nd))),
+        (1,) * nd,
+        pads,
+        lhs_dilation=strides,
+        rhs_dilation=dilation,
+        dimension_numbers=(lhs, spatial + "OI", lhs),
     )
 
 
@@ -497,6 +532,38 @@ class JaxBackend(Backend):
         dilation_rate: Sequence[int],
     ) -> Tensor:
         return _conv(x, kernel, tuple(strides), padding, tuple(dilation_rate), data_format)
+
+    def grouped_conv(
+        self,
+        x: Tensor,
+        kernel: Tensor,
+        strides: Sequence[int],
+        padding: str,
+        data_format: str,
+        dilation_rate: Sequence[int],
+        groups: int,
+    ) -> Tensor:
+        return _grouped_conv(x, kernel, tuple(strides), padding, tuple(dilation_rate), data_format, groups)
+
+    def conv_transpose(
+        self,
+        x: Tensor,
+        kernel: Tensor,
+        strides: Sequence[int],
+        padding: str,
+        data_format: str,
+        dilation_rate: Sequence[int],
+        output_padding: Sequence[int] | None = None,
+    ) -> Tensor:
+        shape, kshape = np.shape(x), np.shape(kernel)
+        nd = len(shape) - 2
+        spatial = shape[1:-1] if data_format == "channels_last" else shape[2:]
+        pads = []
+        for n, k, s, p, d in zip(spatial, kshape[:nd], strides, output_padding or (None,) * nd, dilation_rate):
+            out, crop = conv_transpose_geometry(n, k, s, padding, p, d)
+            before = (k - 1) * d - crop  # the valid conv maps before + (n - 1) * s + 1 + after cells to out
+            pads.append((before, out - (n - 1) * s - 1 + (k - 1) * d - before))
+        return _conv_transpose(x, kernel, tuple(strides), tuple(pads), tuple(dilation_rate), data_format)
 
     def max_pool(
         self,

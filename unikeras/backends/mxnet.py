@@ -42,7 +42,7 @@ from mxnet import numpy as mnp  # noqa: E402
 from mxnet.base import _LIB, MXNetError, NDArrayHandle, c_array, check_call  # noqa: E402
 from mxnet.ndarray.numpy import _internal as _npi  # noqa: E402
 
-from unikeras.backends.base import Axis, Backend, Seed, Tensor  # noqa: E402
+from unikeras.backends.base import Axis, Backend, Seed, Tensor, conv_transpose_geometry  # noqa: E402
 from unikeras.variables import active_scope  # noqa: E402
 
 npx.set_np()
@@ -677,6 +677,73 @@ class MXNetBackend(Backend):
                 num_filter=kshape[-1],
                 no_bias=True,
             )
+        return self._to_last(out, nd) if last else out
+
+    def grouped_conv(
+        self,
+        x: Tensor,
+        kernel: Tensor,
+        strides: Sequence[int],
+        padding: str,
+        data_format: str,
+        dilation_rate: Sequence[int],
+        groups: int,
+    ) -> Tensor:
+        if groups == 1:
+            return self.conv(x, kernel, strides, padding, data_format, dilation_rate)
+        # conv's steps (channels_first, explicit odd "same" padding, empty batch) with num_group
+        x, kernel = self.convert_to_tensor(x), self.convert_to_tensor(kernel)
+        nd = kernel.ndim - 2
+        last = data_format == "channels_last"
+        x = self._to_first(x, nd) if last else x
+        strides, dilation, ksize = tuple(strides), tuple(dilation_rate), tuple(kernel.shape[:nd])
+        pads = _same_padding(x.shape[2:], ksize, strides, dilation) if padding == "same" else [(0, 0)] * nd
+        if any(a != b for a, b in pads):
+            x, pads = _pad(x, ((0, 0), (0, 0), *pads)), [(0, 0)] * nd
+        pad = tuple(a for a, _ in pads)
+        if x.shape[0] == 0:
+            out = _empty_batch(x.shape, kernel.shape[-1], ksize, strides, pad, dilation, x.dtype)
+        else:
+            w = mnp.transpose(kernel, (nd + 1, nd, *range(nd)))
+            kwargs = {"kernel": ksize, "stride": strides, "dilate": dilation, "pad": pad, "num_group": groups}
+            out = self._wide(npx.convolution, x, w, num_filter=kernel.shape[-1], no_bias=True, **kwargs)
+        return self._to_last(out, nd) if last else out
+
+    def conv_transpose(
+        self,
+        x: Tensor,
+        kernel: Tensor,
+        strides: Sequence[int],
+        padding: str,
+        data_format: str,
+        dilation_rate: Sequence[int],
+        output_padding: Sequence[int] | None = None,
+    ) -> Tensor:
+        x, kernel = self.convert_to_tensor(x), self.convert_to_tensor(kernel)
+        nd = kernel.ndim - 2
+        last = data_format == "channels_last"
+        spatial, ksize = x.shape[1:-1] if last else x.shape[2:], tuple(kernel.shape[:nd])
+        geometry = zip(spatial, ksize, strides, output_padding or (None,) * nd, dilation_rate)
+        outs, crops = zip(*(conv_transpose_geometry(n, k, s, padding, p, d) for n, k, s, p, d in geometry))
+        # MXNet crops `pad` cells at both ends, then adds `adj` (< stride) cells at the end
+        extra = [
+            o - (n - 1) * s - (k - 1) * d - 1 + 2 * c
+            for o, n, k, s, d, c in zip(outs, spatial, ksize, strides, dilation_rate, crops)
+        ]
+        # Measured here (MXNet 1.9.1, oneDNN): the deconvolution's backward fails ("could not execute a
+        # primitive") when its weight is computed (our kernel transposed), so recorded calls use the
+        # composed default (zero insertion + convolution), whose gradients work. Its 3-d kernel is
+        # oneDNN-only: float32 alone (float64 raises "Only 1D or 2D Deconvolution is natively supported")
+        native = not autograd.is_recording() and x.shape[0] > 0 and (nd < 3 or x.dtype == np.float32)
+        if not native or any(e >= s for e, s in zip(extra, strides)):
+            return super().conv_transpose(x, kernel, strides, padding, data_format, dilation_rate, output_padding)
+        x = self._to_first(x, nd) if last else x
+        w = mnp.transpose(kernel, (nd + 1, nd, *range(nd)))  # (*k, filters, in) -> (in, filters, *k)
+        kwargs = {"kernel": ksize, "stride": tuple(strides), "dilate": tuple(dilation_rate), "pad": crops}
+        adj = tuple(max(e, 0) for e in extra)
+        out = self._wide(npx.deconvolution, x, w, adj=adj, num_filter=kernel.shape[-2], no_bias=True, **kwargs)
+        if min(extra) < 0:  # an odd crop: MXNet's symmetric one leaves the last cell
+            out = out[(slice(None), slice(None), *(slice(0, o) for o in outs))]
         return self._to_last(out, nd) if last else out
 
     def _pool(self, x: Tensor, pool_size, strides, padding: str, data_format: str, kind: str) -> Tensor:

@@ -11,7 +11,7 @@ import numpy as np
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TF's start-up noise out of users' output
 import tensorflow as tf  # noqa: E402
 
-from unikeras.backends.base import Axis, Backend, Seed, Tensor  # noqa: E402
+from unikeras.backends.base import Axis, Backend, Seed, Tensor, conv_transpose_geometry  # noqa: E402
 from unikeras.variables import active_scope  # noqa: E402
 
 _DTYPES = {
@@ -101,6 +101,15 @@ def _seed(seed: Seed) -> tf.Tensor:
     if isinstance(counter, int):
         return tf.constant([base, counter & _INT64_MASK], tf.int64)
     return tf.stack([tf.constant(base, tf.int64), tf.cast(counter, tf.int64)])
+
+
+def _convolution(x: Any, kernel: Any, strides: Sequence[int], padding: str, dilation_rate: Sequence[int]) -> Any:
+    """Channels-last convolution. Undilated 5-d inputs go to ``tf.nn.conv3d``: differentiating the generic
+    ``tf.nn.convolution`` on them eagerly fails inside TF 2.21 (AttributeError in its gradient), and
+    ``tf.nn.conv3d`` has no dilation on CPU."""
+    if x.shape.rank == 5 and max(dilation_rate) == 1:
+        return tf.nn.conv3d(x, kernel, [1, *strides, 1], padding, dilations=[1, *dilation_rate, 1])
+    return tf.nn.convolution(x, kernel, strides=list(strides), padding=padding, dilations=list(dilation_rate))
 
 
 class TensorFlowBackend(Backend):
@@ -532,11 +541,78 @@ class TensorFlowBackend(Backend):
         groups = x.shape[-1] // kernel.shape[-2]
         xs, ks = ([x], [kernel]) if groups == 1 or nd < 3 else (tf.split(x, groups, -1), tf.split(kernel, groups, -1))
         # TF's CPU Conv3D has no grouped kernel (Conv1D/2D do): run the groups one by one
-        outs = [
-            tf.nn.convolution(xi, ki, strides=list(strides), padding=padding.upper(), dilations=list(dilation_rate))
-            for xi, ki in zip(xs, ks, strict=True)
-        ]
+        outs = [_convolution(xi, ki, strides, padding.upper(), dilation_rate) for xi, ki in zip(xs, ks, strict=True)]
         out = outs[0] if len(outs) == 1 else tf.concat(outs, -1)
+        return tf.transpose(out, _to_first(nd)) if data_format == "channels_first" else out
+
+    def grouped_conv(
+        self,
+        x: Tensor,
+        kernel: Tensor,
+        strides: Sequence[int],
+        padding: str,
+        data_format: str,
+        dilation_rate: Sequence[int],
+        groups: int,
+    ) -> Tensor:
+        x, kernel = _t(x), _t(kernel)
+        nd = x.shape.rank - 2
+        first = 1 if data_format == "channels_last" else 2
+        channels = x.shape[-1 if data_format == "channels_last" else 1]
+        depthwise = 1 < groups == channels and nd < 3
+        if max(strides) > 1 and (max(dilation_rate) > 1 or (depthwise and min(strides) != max(strides))):
+            # TF's kernels take strides or dilations, not both, and its depthwise kernel only equal
+            # strides: convolve at stride 1, then subsample
+            if padding == "same":
+                pads = [(0, 0)] * (nd + 2)
+                for i, (n, k, s, d) in enumerate(zip(x.shape[first:], kernel.shape[:nd], strides, dilation_rate)):
+                    total = max((-(-n // s) - 1) * s + (k - 1) * d + 1 - n, 0)
+                    pads[first + i] = (total // 2, total - total // 2)
+                x = tf.pad(x, pads)
+            out = self.grouped_conv(x, kernel, (1,) * nd, "valid", data_format, dilation_rate, groups)
+            index = [slice(None)] * (nd + 2)
+            index[first : first + nd] = [slice(None, None, s) for s in strides]
+            return out[tuple(index)]
+        if not depthwise:
+            # TF's CPU grouped Conv1D/2D computes no gradients: the composed default for general groups
+            return super().grouped_conv(x, kernel, strides, padding, data_format, dilation_rate, groups)
+        # tf.nn.depthwise_conv2d; a 1-D input is a 2-D one with one row (strides equal, as TF wants)
+        if data_format == "channels_first":
+            x = tf.transpose(x, _to_last(nd))
+        kernel = tf.reshape(kernel, (*kernel.shape[:nd], channels, -1))
+        if nd == 1:
+            x, kernel, strides, dilation_rate = x[:, None], kernel[None], strides * 2, (1, *dilation_rate)
+        out = tf.nn.depthwise_conv2d(x, kernel, (1, *strides, 1), padding.upper(), dilations=dilation_rate)
+        out = out[:, 0] if nd == 1 else out
+        return tf.transpose(out, _to_first(nd)) if data_format == "channels_first" else out
+
+    def conv_transpose(
+        self,
+        x: Tensor,
+        kernel: Tensor,
+        strides: Sequence[int],
+        padding: str,
+        data_format: str,
+        dilation_rate: Sequence[int],
+        output_padding: Sequence[int] | None = None,
+    ) -> Tensor:
+        x, kernel = _t(x), _t(kernel)
+        nd = x.shape.rank - 2
+        spatial = x.shape[1:-1] if data_format == "channels_last" else x.shape[2:]
+        geometry = zip(spatial, kernel.shape[:nd], strides, output_padding or (None,) * nd, dilation_rate)
+        outs = [conv_transpose_geometry(n, k, s, padding, p, d)[0] for n, k, s, p, d in geometry]
+        # TF's CPU kernel has no dilation, and takes only output lengths that its forward conv maps
+        # back to the input length (then its crop is conv_transpose_geometry's)
+        fits = [
+            -(-o // s) == n if padding == "same" else o >= k and (o - k) // s + 1 == n
+            for o, n, k, s in zip(outs, spatial, kernel.shape[:nd], strides)
+        ]
+        if max(dilation_rate) > 1 or not all(fits):
+            return super().conv_transpose(x, kernel, strides, padding, data_format, dilation_rate, output_padding)
+        if data_format == "channels_first":
+            x = tf.transpose(x, _to_last(nd))
+        batch = x.shape[0] if x.shape[0] is not None else tf.shape(x)[0]
+        out = tf.nn.conv_transpose(x, kernel, [batch, *outs, kernel.shape[-2]], list(strides), padding.upper())
         return tf.transpose(out, _to_first(nd)) if data_format == "channels_first" else out
 
     def _pool(
@@ -546,6 +622,8 @@ class TensorFlowBackend(Backend):
         nd = x.shape.rank - 2
         if data_format == "channels_first":
             x = tf.transpose(x, _to_last(nd))
+        if nd == 3:  # the generic 5-d pooling has no eager gradient (see _convolution)
+            op = tf.nn.max_pool3d if op is tf.nn.max_pool else tf.nn.avg_pool3d
         out = op(x, list(pool_size), list(strides), padding.upper())
         return tf.transpose(out, _to_first(nd)) if data_format == "channels_first" else out
 

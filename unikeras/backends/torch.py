@@ -10,7 +10,7 @@ import numpy as np
 import torch
 import torch.nn.functional as nnf
 
-from unikeras.backends.base import Axis, Backend, Seed, Tensor
+from unikeras.backends.base import Axis, Backend, Seed, Tensor, conv_transpose_geometry
 from unikeras.variables import Variable, active_scope
 
 _T = torch.Tensor
@@ -29,6 +29,7 @@ _DTYPES = {
 _NAMES = {v: k for k, v in _DTYPES.items()}
 _INDEX_DTYPES = (torch.int32, torch.int64)
 _CONV = {1: nnf.conv1d, 2: nnf.conv2d, 3: nnf.conv3d}
+_CONV_TRANSPOSE = {1: nnf.conv_transpose1d, 2: nnf.conv_transpose2d, 3: nnf.conv_transpose3d}
 _MAX_POOL = {1: nnf.max_pool1d, 2: nnf.max_pool2d, 3: nnf.max_pool3d}
 _AVG_POOL = {1: nnf.avg_pool1d, 2: nnf.avg_pool2d, 3: nnf.avg_pool3d}
 
@@ -478,6 +479,48 @@ class TorchBackend(Backend):
         elif padding != "valid":
             raise self.unsupported("conv", f"padding={padding!r}")
         out = _CONV[nd](x, w, None, tuple(strides), pad, tuple(dilation_rate), groups)
+        return self._from_channels_first(out, data_format)
+
+    def grouped_conv(
+        self,
+        x: Tensor,
+        kernel: Tensor,
+        strides: Sequence[int],
+        padding: str,
+        data_format: str,
+        dilation_rate: Sequence[int],
+        groups: int,
+    ) -> Tensor:
+        # conv already hands torch's kernel groups = in_channels // kernel.shape[-2]
+        return self.conv(x, kernel, strides, padding, data_format, dilation_rate)
+
+    def conv_transpose(
+        self,
+        x: Tensor,
+        kernel: Tensor,
+        strides: Sequence[int],
+        padding: str,
+        data_format: str,
+        dilation_rate: Sequence[int],
+        output_padding: Sequence[int] | None = None,
+    ) -> Tensor:
+        xt = self._to_channels_first(self.convert_to_tensor(x), data_format)
+        kernel = self.convert_to_tensor(kernel)
+        nd = kernel.ndim - 2
+        geometry = zip(xt.shape[2:], kernel.shape[:nd], strides, output_padding or (None,) * nd, dilation_rate)
+        outs, crops = zip(*(conv_transpose_geometry(n, k, s, padding, p, d) for n, k, s, p, d in geometry))
+        # torch crops `padding` cells at both ends, then adds `output_padding` (< max(stride, dilation)) cells
+        extra = [
+            o - (n - 1) * s - (k - 1) * d - 1 + 2 * c
+            for o, n, k, s, d, c in zip(outs, xt.shape[2:], kernel.shape[:nd], strides, dilation_rate, crops)
+        ]
+        if any(e >= max(s, d) for e, s, d in zip(extra, strides, dilation_rate)):
+            return super().conv_transpose(x, kernel, strides, padding, data_format, dilation_rate, output_padding)
+        w = kernel.permute(nd + 1, nd, *range(nd))  # (*k, filters, in) -> (in, filters, *k)
+        adjust = tuple(max(e, 0) for e in extra)
+        out = _CONV_TRANSPOSE[nd](xt, w, None, tuple(strides), crops, adjust, 1, tuple(dilation_rate))
+        if min(extra) < 0:  # an odd crop: torch's symmetric one leaves the last cell
+            out = out[(slice(None), slice(None), *(slice(0, o) for o in outs))]
         return self._from_channels_first(out, data_format)
 
     def _pool_input(self, x: Tensor, pool_size: Sequence[int], strides: Sequence[int], padding: str, data_format: str):

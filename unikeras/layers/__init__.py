@@ -1,15 +1,26 @@
 """Layers, by Keras name."""
 
-from unikeras.layers import convolution, merging, pooling
+from unikeras.layers import convolution, convolution_transpose, depthwise_convolution, merging, pooling
 from unikeras.layers.activation import ELU, Activation, LeakyReLU, PReLU, ReLU, Softmax
+from unikeras.layers.attention import AdditiveAttention, Attention
 from unikeras.layers.convolution import *  # noqa: F403 - Conv1D/2D/3D and aliases
+from unikeras.layers.convolution_transpose import *  # noqa: F403 - Conv1D/2D/3DTranspose and aliases
 from unikeras.layers.core import Dense, Input, InputLayer, Lambda
+from unikeras.layers.depthwise_convolution import *  # noqa: F403 - depthwise and separable convolutions
+from unikeras.layers.einsum_dense import EinsumDense
 from unikeras.layers.embedding import Embedding
 from unikeras.layers.layer import Layer
+from unikeras.layers.masking import Masking
 from unikeras.layers.merging import *  # noqa: F403 - Add, Concatenate, ... and the add(), concatenate() helpers
-from unikeras.layers.normalization import BatchNormalization, LayerNormalization
+from unikeras.layers.multi_head_attention import MultiHeadAttention
+from unikeras.layers.normalization import (
+    BatchNormalization,
+    GroupNormalization,
+    LayerNormalization,
+    UnitNormalization,
+)
 from unikeras.layers.pooling import *  # noqa: F403 - pooling layers and aliases
-from unikeras.layers.preprocessing import Rescaling
+from unikeras.layers.preprocessing import Normalization, Rescaling
 from unikeras.layers.recurrent import GRU, LSTM, SimpleRNN
 from unikeras.layers.regularization import Dropout, GaussianNoise, SpatialDropout1D, SpatialDropout2D
 from unikeras.layers.reshaping import (
@@ -24,7 +35,7 @@ from unikeras.layers.reshaping import (
     ZeroPadding1D,
     ZeroPadding2D,
 )
-from unikeras.layers.wrappers import TimeDistributed
+from unikeras.layers.wrappers import Bidirectional, TimeDistributed
 
 __all__ = [
     "ELU",
@@ -34,6 +45,10 @@ __all__ = [
     "Softmax",
     "Activation",
     "Dense",
+    "EinsumDense",
+    "Attention",
+    "AdditiveAttention",
+    "MultiHeadAttention",
     "Dropout",
     "Flatten",
     "Input",
@@ -43,6 +58,9 @@ __all__ = [
     "Embedding",
     "BatchNormalization",
     "LayerNormalization",
+    "GroupNormalization",
+    "UnitNormalization",
+    "Normalization",
     "Cropping1D",
     "Cropping2D",
     "Permute",
@@ -52,6 +70,8 @@ __all__ = [
     "ZeroPadding2D",
     "GRU",
     "TimeDistributed",
+    "Bidirectional",
+    "Masking",
     "LSTM",
     "SimpleRNN",
     "UpSampling1D",
@@ -61,6 +81,8 @@ __all__ = [
     "SpatialDropout1D",
     "SpatialDropout2D",
     *convolution.__all__,
+    *convolution_transpose.__all__,
+    *depthwise_convolution.__all__,
     *pooling.__all__,
     *merging.__all__,
 ]

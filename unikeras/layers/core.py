@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from unikeras import activations, config, initializers, regularizers
+from unikeras import activations, config, constraints, initializers, regularizers
 from unikeras.layers.layer import Layer
 from unikeras.ops.dispatch import active
 from unikeras.symbolic import KerasTensor
@@ -19,6 +19,10 @@ class Dense(Layer):
         use_bias: whether to add a bias vector.
         kernel_initializer: initializer for the kernel (``"glorot_uniform"``).
         bias_initializer: initializer for the bias (``"zeros"``).
+        kernel_regularizer, bias_regularizer: penalties added to ``losses`` (``"l1"``, ``"l2"``, ...).
+        activity_regularizer: penalty on the outputs, added to ``losses`` per call (divided by the batch size).
+        kernel_constraint, bias_constraint: projections applied after each optimizer update
+            (``"max_norm"``, ``"non_neg"``, ``"unit_norm"``, ...).
     """
 
     def __init__(
@@ -30,9 +34,13 @@ class Dense(Layer):
         bias_initializer: Any = "zeros",
         kernel_regularizer: Any = None,
         bias_regularizer: Any = None,
+        activity_regularizer: Any = None,
+        kernel_constraint: Any = None,
+        bias_constraint: Any = None,
         **kwargs: Any,
     ) -> None:
-        super().__init__(**kwargs)
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        self._expected_min_ndim = 2
         if not isinstance(units, int) or isinstance(units, bool) or units <= 0:
             raise ValueError(f"Dense '{self.name}': `units` must be a positive int, received {units!r}.")
         self.units = units
@@ -42,18 +50,33 @@ class Dense(Layer):
         self.bias_initializer = initializers.get(bias_initializer)
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
         self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
 
     def build(self, input_shape: tuple) -> None:
+        if len(input_shape) < 2:
+            raise ValueError(
+                f"Dense '{self.name}': expected an input of rank >= 2 (batch, ..., features), "
+                f"received shape {tuple(input_shape)}."
+            )
         input_dim = input_shape[-1]
         if input_dim is None:
             raise ValueError(f"Dense '{self.name}': the last input axis must be known, received shape {input_shape}.")
         self.kernel = self.add_weight(
-            (input_dim, self.units), self.kernel_initializer, name="kernel", regularizer=self.kernel_regularizer
+            (input_dim, self.units),
+            self.kernel_initializer,
+            name="kernel",
+            regularizer=self.kernel_regularizer,
+            constraint=self.kernel_constraint,
         )
         self.bias = None
         if self.use_bias:
             self.bias = self.add_weight(
-                (self.units,), self.bias_initializer, name="bias", regularizer=self.bias_regularizer
+                (self.units,),
+                self.bias_initializer,
+                name="bias",
+                regularizer=self.bias_regularizer,
+                constraint=self.bias_constraint,
             )
         self._expected_axes = {-1: input_dim}
 
@@ -77,6 +100,9 @@ class Dense(Layer):
             "bias_initializer": initializers.serialize(self.bias_initializer),
             "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
             "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+            "activity_regularizer": regularizers.serialize(self.activity_regularizer),
+            "kernel_constraint": constraints.serialize(self.kernel_constraint),
+            "bias_constraint": constraints.serialize(self.bias_constraint),
         }
 
 

@@ -1,15 +1,28 @@
-"""The Layer base class: weights, build-on-first-call, config, backend ownership."""
+"""The Layer base class: weights, build-on-first-call, masks, config, backend ownership.
+
+Masks (Keras's convention: a boolean tensor, ``True`` for timesteps to use) travel two ways:
+
+* explicitly, as ``(outputs, mask)`` pairs, through ``Sequential`` and functional models
+  (``Layer._masked_call``), so they survive compiled steps (``jax.jit``, ``tf.function``);
+* eagerly between layer calls outside a model (``x = emb(ids); y = lstm(x)``): the output mask is
+  attached to the output tensor as attribute ``_keras_mask`` where the tensor type allows it, else in a
+  registry keyed by the tensor object (held weakly). This is best effort: an op applied to a tensor
+  between two layer calls returns a new tensor without the mask.
+"""
 
 from __future__ import annotations
 
+import functools
 import inspect
 import re
+import warnings
+import weakref
 from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 
-from unikeras import backends, config, initializers, regularizers
+from unikeras import backends, config, constraints, initializers, regularizers
 from unikeras.random import SeedGenerator
 from unikeras.symbolic import KerasTensor, Node
 from unikeras.variables import Variable
@@ -33,6 +46,103 @@ def to_snake_case(name: str) -> str:
     return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower()
 
 
+# Keras layers that pass a mask through unchanged (``supports_masking = True`` in Keras 3) whose
+# classes live in modules other than this one; set on unikeras's own classes of these names.
+# The merge layers get the logical and of their inputs' masks (``Layer.compute_mask``).
+_KERAS_MASK_PASSING = frozenset(
+    {
+        "Activation",
+        "ActivityRegularization",
+        "Add",
+        "AlphaDropout",
+        "Average",
+        "BatchNormalization",
+        "Dense",
+        "Dropout",
+        "ELU",
+        "GaussianDropout",
+        "GaussianNoise",
+        "GroupNormalization",
+        "Identity",
+        "LayerNormalization",
+        "LeakyReLU",
+        "Maximum",
+        "Minimum",
+        "Multiply",
+        "PReLU",
+        "ReLU",
+        "Rescaling",
+        "Softmax",
+        "SpatialDropout1D",
+        "SpatialDropout2D",
+        "SpatialDropout3D",
+        "Subtract",
+        "UnitNormalization",
+    }
+)
+
+_MASK_ATTR = "_keras_mask"
+_mask_registry: dict[int, tuple[weakref.ref, Any]] = {}
+
+
+def get_keras_mask(x: Any) -> Any:
+    """The mask attached to tensor ``x`` by the layer call that produced it (``None`` if none)."""
+    mask = getattr(x, _MASK_ATTR, None)
+    if mask is None and _mask_registry:
+        entry = _mask_registry.get(id(x))
+        if entry is not None and entry[0]() is x:
+            return entry[1]
+    return mask
+
+
+def set_keras_mask(x: Any, mask: Any) -> None:
+    """Attach ``mask`` to tensor ``x`` (an attribute, or a weak registry entry for tensors that take no
+    attributes, such as JAX tracers); ``None`` removes it. Tensors that allow neither are left alone."""
+    try:
+        setattr(x, _MASK_ATTR, mask)
+        return
+    except (AttributeError, TypeError):
+        pass
+    key = id(x)
+    if mask is None:
+        _mask_registry.pop(key, None)
+        return
+    try:
+        ref = weakref.ref(x, lambda r, key=key: _forget_mask(key, r))
+    except TypeError:
+        return
+    _mask_registry[key] = (ref, mask)
+
+
+def _forget_mask(key: int, ref: weakref.ref) -> None:
+    entry = _mask_registry.get(key)
+    if entry is not None and entry[0] is ref:
+        del _mask_registry[key]
+
+
+def _masks_of(inputs: Any) -> Any:
+    """The masks attached to ``inputs`` (one tensor or a list): a mask, a list of masks, or ``None``."""
+    if isinstance(inputs, (list, tuple)):
+        masks = [get_keras_mask(x) for x in inputs]
+        return None if all(m is None for m in masks) else masks
+    return get_keras_mask(inputs)
+
+
+def _attach_masks(outputs: Any, mask: Any) -> None:
+    if isinstance(outputs, (list, tuple)):
+        masks = mask if isinstance(mask, (list, tuple)) else [mask]
+        for output, m in zip(outputs, masks):
+            if m is not None:
+                set_keras_mask(output, m)
+    elif isinstance(outputs, dict):
+        if isinstance(mask, dict):
+            for key, m in mask.items():
+                if m is not None and key in outputs:
+                    set_keras_mask(outputs[key], m)
+    elif not isinstance(mask, (list, tuple, dict)):
+        set_keras_mask(outputs, mask)
+
+
 class _CallContext:
     """The ``training`` flag of the outermost call, inherited by nested layer calls."""
 
@@ -48,6 +158,11 @@ def _shape_of(x: Any, backend: Any) -> tuple:
 class Layer:
     """Base class of all layers.
 
+    Masking: ``supports_masking`` (class attribute, ``False`` by default; ``True`` for a class that
+    overrides ``compute_mask``) says whether the layer propagates masks; ``compute_mask(inputs, mask)``
+    gives the output mask; a layer whose ``call`` takes a ``mask`` argument receives the incoming mask
+    when the caller passes none.
+
     Args:
         trainable: whether the layer's weights are updated by training.
         name: unique name (derived from the class name when omitted).
@@ -55,10 +170,27 @@ class Layer:
         input_shape: optional shape (without batch axis) to build a first Sequential layer.
     """
 
+    supports_masking: bool = False
+    _lists_activity_regularizer = False  # whether get_config always has the key (as Keras's config does)
+    _call_has_training = True  # Layer.call takes **kwargs (and raises NotImplementedError)
+    _call_has_mask = False
+    _overrides_compute_mask = False
+    _no_mask_work = True  # without an incoming mask, the output mask is None (no compute_mask, no model)
+
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         params = inspect.signature(cls.call).parameters
         cls._call_has_training = "training" in params or any(p.kind is p.VAR_KEYWORD for p in params.values())
+        cls._call_has_mask = "mask" in params
+        cls._overrides_compute_mask = cls.compute_mask is not Layer.compute_mask
+        cls._no_mask_work = not cls._overrides_compute_mask and cls._call_and_mask is Layer._call_and_mask
+        if "build" in cls.__dict__:
+            cls.build = _marking_built(cls.__dict__["build"])
+        if "supports_masking" not in cls.__dict__:
+            if "compute_mask" in cls.__dict__ or (
+                cls.__name__ in _KERAS_MASK_PASSING and cls.__module__.startswith("unikeras.")
+            ):
+                cls.supports_masking = True
 
     def __init__(
         self,
@@ -66,6 +198,7 @@ class Layer:
         name: str | None = None,
         dtype: str | None = None,
         input_shape: tuple | None = None,
+        activity_regularizer: Any = None,
         **kwargs: Any,
     ) -> None:
         if "batch_input_shape" in kwargs:
@@ -84,17 +217,32 @@ class Layer:
         self._weight_penalties: list[tuple[Variable, Any]] = []
         self._input_shape_arg = tuple(input_shape) if input_shape is not None else None
         self._expected_axes: dict[int, int] = {}
+        self._expected_ndim: int | None = None  # input rank, checked on every call (Keras's InputSpec)
+        self._expected_min_ndim: int | None = None
         self._build_shape: tuple | None = None
         self._output_shape: tuple | None = None
+        self._call_losses: list[Any] = []
+        self.activity_regularizer = regularizers.get(activity_regularizer)
+        if self.activity_regularizer is not None:
+            self.call = self._call_with_activity_penalty  # only regularized layers pay for it
 
     # ------------------------------------------------------------------ tracking
     def __setattr__(self, name: str, value: Any) -> None:
-        if isinstance(value, Layer) and name != "_parent" and hasattr(self, "_layers"):
+        if isinstance(value, Layer) and name != "_parent" and "_layers" in self.__dict__:
             if value not in self._layers:
                 self._layers.append(value)
-        elif isinstance(value, SeedGenerator) and hasattr(self, "_seed_generators"):
+        elif isinstance(value, SeedGenerator) and "_seed_generators" in self.__dict__:
             self._seed_generators.append(value)
         super().__setattr__(name, value)
+
+    def __getattr__(self, name: str) -> Any:
+        # Only reached when normal lookup fails: a missing private attribute means Layer.__init__ never ran.
+        if name.startswith("_") and not name.startswith("__") and "_own_weights" not in self.__dict__:
+            raise RuntimeError(
+                f"{type(self).__name__}: Layer.__init__() was not called. A subclass of Layer or Model must "
+                "call `super().__init__(**kwargs)` at the start of its `__init__`."
+            )
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
     @property
     def trainable(self) -> bool:
@@ -165,12 +313,21 @@ class Layer:
         trainable: bool = True,
         name: str | None = None,
         regularizer: Any = None,
+        constraint: Any = None,
     ) -> Variable:
         """Create a weight of this layer on the active backend; ``regularizer`` adds its
-        penalty to ``layer.losses`` (and so to the training loss)."""
+        penalty to ``layer.losses`` (and so to the training loss); ``constraint`` is applied
+        to the weight after each optimizer update."""
         self._claim_backend()
         init = initializers.get(initializer)
-        variable = Variable(init, shape=tuple(shape), dtype=dtype or self.dtype, trainable=trainable, name=name)
+        variable = Variable(
+            init,
+            shape=tuple(shape),
+            dtype=dtype or self.dtype,
+            trainable=trainable,
+            name=name,
+            constraint=constraints.get(constraint),
+        )
         self._own_weights.append(variable)
         penalty = regularizers.get(regularizer)
         if penalty is not None:
@@ -179,11 +336,32 @@ class Layer:
 
     @property
     def losses(self) -> list[Any]:
-        """Penalties of this layer's and its sub-layers' regularized weights, from their current values."""
+        """Penalties of this layer's and its sub-layers' regularized weights (from their current
+        values), and the losses added by the latest outermost call (``add_loss``, activity
+        regularizers)."""
         out = [penalty(variable.value) for variable, penalty in self._weight_penalties]
+        out.extend(self._call_losses)
         for layer in self._layers:
             out.extend(layer.losses)
         return out
+
+    def add_loss(self, loss: Any) -> None:
+        """Add a scalar tensor computed in ``call`` to ``losses`` (and so to the training loss).
+
+        Such losses belong to one forward pass: an outermost layer or model call starts afresh."""
+        self._call_losses.append(loss)
+        _loss_adders.add(self)
+
+    def _call_with_activity_penalty(self, *args: Any, **kwargs: Any) -> Any:
+        outputs = type(self).call(self, *args, **kwargs)
+        b = backends._active or backends.current()
+        for output in outputs if isinstance(outputs, (list, tuple)) else [outputs]:
+            penalty = self.activity_regularizer(output)
+            shape = b.shape(output)
+            if shape and shape[0]:
+                penalty = b.divide(penalty, float(shape[0]))  # per sample, as in Keras
+            self.add_loss(penalty)
+        return outputs
 
     def _claim_backend(self) -> None:
         current = backends.current()
@@ -208,22 +386,68 @@ class Layer:
 
     def _maybe_build(self, input_shape: Any) -> None:
         if not self.built:
+            if not isinstance(input_shape, list):
+                self._check_input_rank(input_shape)
             self._claim_backend()
             self.build(list(input_shape) if isinstance(input_shape, list) else tuple(input_shape))
             self.built = True
             self._build_shape = input_shape
 
+    def _check_input_rank(self, shape: tuple) -> None:
+        ndim, min_ndim = self._expected_ndim, self._expected_min_ndim
+        if (ndim is not None and len(shape) != ndim) or (min_ndim is not None and len(shape) < min_ndim):
+            expected = f"rank {ndim}" if ndim is not None else f"rank >= {min_ndim}"
+            raise ValueError(
+                f"{type(self).__name__} '{self.name}': expected an input of {expected}, received shape {tuple(shape)}."
+            )
+
     def _check_input_shape(self, shape: tuple) -> None:
+        self._check_input_rank(shape)
         for axis, size in self._expected_axes.items():
             if len(shape) <= abs(axis) - (axis < 0) or (shape[axis] is not None and shape[axis] != size):
                 raise ValueError(
-                    f"Input to layer '{self.name}' is incompatible: expected axis {axis} of size {size}, "
+                    f"{type(self).__name__} '{self.name}': incompatible input: expected axis {axis} of size {size}, "
                     f"received input of shape {tuple(shape)}."
                 )
+
+    def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
+        """The mask of the outputs given the inputs' ``mask``: ``mask`` itself when the layer
+        ``supports_masking`` (for a list of masks, their logical and, as Keras's merge layers do),
+        else ``None``."""
+        if mask is None or not self.supports_masking:
+            return None
+        if isinstance(mask, (list, tuple)):
+            masks = [m for m in mask if m is not None]
+            if not masks:
+                return None
+            b = backends._active or backends.current()
+            out = masks[0]
+            for m in masks[1:]:
+                out = b.logical_and(out, m)
+            return out
+        return mask
 
     def __call__(self, inputs: Any, *args: Any, training: bool | None = None, **kwargs: Any) -> Any:
         if isinstance(inputs, KerasTensor) or _holds_symbolic(inputs):
             return self._symbolic_call(inputs, kwargs)
+        if _loss_adders and not _OutermostCall.depth:
+            return outermost_call(self, Layer.__call__, inputs, *args, training=training, **kwargs)
+        mask = kwargs.get("mask") if kwargs else None
+        if mask is None:
+            if isinstance(inputs, (list, tuple)):
+                mask = _masks_of(inputs)
+            else:
+                mask = getattr(inputs, _MASK_ATTR, None)
+                if mask is None and _mask_registry:
+                    mask = get_keras_mask(inputs)
+        outputs, output_mask = self._masked_call(inputs, mask, args, training, kwargs)
+        if output_mask is not None:
+            _attach_masks(outputs, output_mask)
+        return outputs
+
+    def _masked_call(self, inputs: Any, mask: Any, args: tuple, training: bool | None, kwargs: dict) -> tuple:
+        """Call on real tensors with the incoming ``mask`` given explicitly (models propagate masks
+        this way); returns ``(outputs, output_mask)``. A ``mask`` in ``kwargs`` takes precedence."""
         backend = backends.current()
         if self._backend is not None and self._backend is not backend:
             raise ValueError(
@@ -239,18 +463,41 @@ class Layer:
                 inputs = self._as_tensor(inputs, backend)
             if not self.built:
                 self._maybe_build(backend.shape(inputs))
-            elif self._expected_axes:
+            elif self._expected_axes or self._expected_ndim is not None or self._expected_min_ndim is not None:
                 self._check_input_shape(backend.shape(inputs))
+        explicit = kwargs.get("mask") if kwargs else None
+        if explicit is not None:
+            mask = explicit
+        elif mask is not None and self._call_has_mask:
+            kwargs = {**kwargs, "mask": mask}
         if not self._call_has_training:
-            return self.call(inputs, *args, **kwargs)
+            if mask is None and self._no_mask_work:  # the common case, kept short (eager per-call overhead)
+                return self.call(inputs, *args, **kwargs), None
+            return self._call_and_mask(inputs, args, kwargs, mask)
         outer = _CallContext.training
         if training is None:
             training = outer
         _CallContext.training = training
         try:
-            return self.call(inputs, *args, training=training, **kwargs)
+            return self._call_and_mask(inputs, args, {**kwargs, "training": training}, mask)
         finally:
             _CallContext.training = outer
+
+    def _call_and_mask(self, inputs: Any, args: tuple, kwargs: dict, mask: Any) -> tuple:
+        """``(call(inputs, *args, **kwargs), output mask)``; models override it to propagate the mask
+        through their layers in the same pass."""
+        outputs = self.call(inputs, *args, **kwargs)
+        if mask is None and not self._overrides_compute_mask:
+            return outputs, None
+        if not self.supports_masking:
+            if mask is not None:
+                warnings.warn(
+                    f"Layer '{self.name}' ({type(self).__name__}) received an input mask but does not support "
+                    "masking: the mask is dropped and later layers will not see it.",
+                    stacklevel=3,
+                )
+            return outputs, None
+        return outputs, self.compute_mask(inputs, mask)
 
     def _as_tensor(self, x: Any, backend: backends.Backend) -> Any:
         if backend.is_tensor(x):
@@ -309,6 +556,8 @@ class Layer:
     def get_config(self) -> dict:
         """Constructor arguments that recreate this layer (without weights)."""
         cfg = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+        if self.activity_regularizer is not None or self._lists_activity_regularizer:
+            cfg["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
         if self._build_shape is not None:
             cfg["build_input_shape"] = list(self._build_shape)
         return cfg
@@ -321,6 +570,40 @@ class Layer:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name!r} built={self.built}>"
+
+
+_loss_adders: weakref.WeakSet = weakref.WeakSet()  # layers that ever called add_loss
+
+
+class _OutermostCall:
+    depth = 0  # nesting of layer calls, counted only while some layer uses add_loss
+
+
+def outermost_call(layer: Layer, method: Any, *args: Any, **kwargs: Any) -> Any:
+    """Run ``method(layer, ...)`` as the outermost call: the per-call losses of ``layer`` and its
+    sub-layers start afresh, and nested calls add to them."""
+    for sub in layer._flatten_layers():
+        if sub in _loss_adders:
+            sub._call_losses = []
+    _OutermostCall.depth += 1
+    try:
+        return method(layer, *args, **kwargs)
+    finally:
+        _OutermostCall.depth -= 1
+
+
+def _marking_built(build: Any) -> Any:
+    """``build`` that also marks the layer built, so calling ``layer.build(shape)`` directly (as Keras
+    users do before ``set_weights``) does not make the first call build a second set of weights."""
+
+    @functools.wraps(build)
+    def wrapped(self: Layer, *args: Any, **kwargs: Any) -> Any:
+        result = build(self, *args, **kwargs)
+        self.built = True
+        return result
+
+    wrapped._marks_built = True
+    return wrapped
 
 
 def _holds_symbolic(inputs: Any) -> bool:

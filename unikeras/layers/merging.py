@@ -165,6 +165,22 @@ class Concatenate(Layer):
         self.compute_output_shape([b.shape(x) for x in inputs])
         return b.concatenate(inputs, axis=self.axis)
 
+    def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
+        """The input masks (all ``True`` for an input without one) concatenated along ``axis``, then
+        reduced with ``any`` over the last axis, as Keras does."""
+        if mask is None or all(m is None for m in mask):
+            return None
+        b = active()
+        masks = []
+        for x, m in zip(inputs, mask):
+            shape = b.shape(x)
+            if m is None:
+                m = b.ones(shape, "bool")
+            elif len(b.shape(m)) < len(shape):
+                m = b.broadcast_to(b.expand_dims(m, -1), shape)
+            masks.append(m)
+        return b.any(b.concatenate(masks, axis=self.axis), axis=-1)
+
     def get_config(self) -> dict:
         return {**super().get_config(), "axis": self.axis}
 

@@ -172,8 +172,28 @@ class GlobalMaxPooling3D(_GlobalPooling):
 
 
 class GlobalAveragePooling1D(_GlobalPooling):
-    __doc__ = _GlobalPooling.__doc__
+    """Mean over the steps axis; with a ``(batch, steps)`` mask, the mean of the kept steps only.
+
+    Args:
+        data_format: ``"channels_last"`` or ``"channels_first"`` (``image_data_format()`` when omitted).
+        keepdims: keep the steps axis with length 1.
+    """
+
     rank, kind = 1, "average"
+
+    def call(self, inputs: Any, mask: Any = None) -> Any:
+        if mask is None:
+            return super().call(inputs)
+        b = active()
+        check_rank(self._owner, b.shape(inputs), self.rank)
+        last = self.data_format == "channels_last"
+        weights = b.expand_dims(b.cast(mask, b.dtype_name(inputs)), 2 if last else 1)
+        steps = 1 if last else 2
+        total = b.sum(b.multiply(inputs, weights), axis=steps, keepdims=self.keepdims)
+        return b.divide(total, b.sum(weights, axis=steps, keepdims=self.keepdims))
+
+    def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
+        return None  # the steps axis is gone
 
 
 class GlobalAveragePooling2D(_GlobalPooling):

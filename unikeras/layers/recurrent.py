@@ -3,6 +3,15 @@
 The time loop is a plain Python loop over the (static) timesteps written with contract ops,
 so it runs eagerly and inside a compiled step (``jax.jit``, ``tf.function``) alike. The input
 projection of every timestep is computed once, before the loop, in one matmul.
+
+Masking (a ``(batch, time)`` boolean ``mask``, from ``Embedding(mask_zero=True)``, ``Masking`` or
+passed explicitly) follows Keras: at a masked timestep the states keep their previous values and
+the output repeats the previous output (zeros before the first unmasked step), or is zero with
+``zero_output_for_mask=True``. It is written with ``where``, so there is no data-dependent control flow.
+
+Dropout follows Keras too: one mask per call for the inputs and one for the recurrent state, the same
+at every timestep; with ``recurrent_dropout`` the LSTM and GRU draw one mask per gate (Keras's
+``implementation=1``).
 """
 
 from __future__ import annotations
@@ -11,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from unikeras import activations, initializers
+from unikeras import activations, constraints, initializers, random, regularizers
 from unikeras.layers.layer import Layer
 from unikeras.ops.dispatch import active
 from unikeras.variables import Variable
@@ -34,13 +43,24 @@ def _value(x: Any) -> Any:
     return x.value if isinstance(x, Variable) else x
 
 
+def _rate(layer: Layer, name: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= value <= 1.0:
+        raise ValueError(
+            f"{type(layer).__name__} '{layer.name}': `{name}` must be a float in [0, 1], received {value!r}."
+        )
+    return float(value)
+
+
 class _RNN(Layer):
-    """Shared machinery: argument checks, weights, the time loop, output and state plumbing.
+    """Shared machinery: argument checks, weights, dropout, the masked time loop, output and states.
 
     Subclasses set ``_gates`` (blocks of ``units`` in the kernel), ``_num_states`` and implement
-    ``_build_bias`` and ``_step(x_t, states, params) -> (output, new_states)`` where ``x_t`` is the
-    input projection of one timestep (input bias already added).
+    ``_step(x_t, states, params) -> (output, new_states)`` where ``x_t`` is the input projection of
+    one timestep (input bias already added); ``params["recurrent_masks"]`` holds the recurrent
+    dropout masks (``None`` outside training).
     """
+
+    _lists_activity_regularizer = True
 
     _gates = 1
     _num_states = 1
@@ -48,30 +68,60 @@ class _RNN(Layer):
     def __init__(
         self,
         units: int,
-        activation: Any = "tanh",
-        use_bias: bool = True,
-        kernel_initializer: Any = "glorot_uniform",
-        recurrent_initializer: Any = "orthogonal",
-        bias_initializer: Any = "zeros",
-        return_sequences: bool = False,
-        return_state: bool = False,
-        go_backwards: bool = False,
+        *,
+        activation: Any,
+        use_bias: bool,
+        kernel_initializer: Any,
+        recurrent_initializer: Any,
+        bias_initializer: Any,
+        kernel_regularizer: Any,
+        recurrent_regularizer: Any,
+        bias_regularizer: Any,
+        kernel_constraint: Any,
+        recurrent_constraint: Any,
+        bias_constraint: Any,
+        dropout: float,
+        recurrent_dropout: float,
+        seed: int | None,
+        return_sequences: bool,
+        return_state: bool,
+        go_backwards: bool,
+        stateful: bool,
+        unroll: bool,
+        zero_output_for_mask: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        self._expected_ndim = 3
         if not isinstance(units, int) or isinstance(units, bool) or units <= 0:
             raise ValueError(
                 f"{type(self).__name__} '{self.name}': `units` must be a positive int, received {units!r}."
             )
+        if stateful:
+            raise ValueError(f"{type(self).__name__} '{self.name}': `stateful=True` is not supported.")
         self.units = units
         self.activation = activations.get(activation)
         self.use_bias = use_bias
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.recurrent_initializer = initializers.get(recurrent_initializer)
         self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.recurrent_regularizer = regularizers.get(recurrent_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.recurrent_constraint = constraints.get(recurrent_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
+        self.dropout = _rate(self, "dropout", dropout)
+        self.recurrent_dropout = _rate(self, "recurrent_dropout", recurrent_dropout)
+        self.seed = seed
+        if 0.0 < self.dropout < 1.0 or 0.0 < self.recurrent_dropout < 1.0:
+            self.seed_generator = random.SeedGenerator(seed)
         self.return_sequences = return_sequences
         self.return_state = return_state
         self.go_backwards = go_backwards
+        self.stateful = False
+        self.unroll = unroll
+        self.zero_output_for_mask = zero_output_for_mask
 
     # ------------------------------------------------------------------ weights
     def build(self, input_shape: tuple) -> None:
@@ -86,15 +136,38 @@ class _RNN(Layer):
                 f"{type(self).__name__} '{self.name}': the last input axis must be known, received {input_shape}."
             )
         width = self._gates * self.units
-        self.kernel = self.add_weight((input_dim, width), self.kernel_initializer, name="kernel")
-        self.recurrent_kernel = self.add_weight(
-            (self.units, width), self.recurrent_initializer, name="recurrent_kernel"
+        self.kernel = self.add_weight(
+            (input_dim, width),
+            self.kernel_initializer,
+            name="kernel",
+            regularizer=self.kernel_regularizer,
+            constraint=self.kernel_constraint,
         )
-        self.bias = self._build_bias() if self.use_bias else None
+        self.recurrent_kernel = self.add_weight(
+            (self.units, width),
+            self.recurrent_initializer,
+            name="recurrent_kernel",
+            regularizer=self.recurrent_regularizer,
+            constraint=self.recurrent_constraint,
+        )
+        self.bias = (
+            self.add_weight(
+                self._bias_shape(),
+                self._bias_initializer(),
+                name="bias",
+                regularizer=self.bias_regularizer,
+                constraint=self.bias_constraint,
+            )
+            if self.use_bias
+            else None
+        )
         self._expected_axes = {-1: input_dim}
 
-    def _build_bias(self) -> Variable:
-        return self.add_weight((self._gates * self.units,), self.bias_initializer, name="bias")
+    def _bias_shape(self) -> tuple[int, ...]:
+        return (self._gates * self.units,)
+
+    def _bias_initializer(self) -> Any:
+        return self.bias_initializer
 
     def _input_bias(self) -> Any:
         """The bias added to the input projection (``None`` without bias)."""
@@ -107,31 +180,100 @@ class _RNN(Layer):
     def _step(self, x_t: Any, states: list, params: dict) -> tuple[Any, list]:
         raise NotImplementedError
 
-    # ------------------------------------------------------------------ call
-    def call(self, inputs: Any, initial_state: Any = None, training: bool | None = None) -> Any:
+    # ------------------------------------------------------------------ dropout
+    def _dropout_masks(self, like: Any, rate: float, training: bool | None) -> list | None:
+        """Scaled keep-masks shaped like ``like`` (one, or one per gate with recurrent dropout, as
+        Keras's ``implementation=1``), or ``None`` outside training or for a rate of 0 or 1."""
+        if not training or not 0.0 < rate < 1.0:
+            return None
+        count = self._gates if self.recurrent_dropout > 0.0 else 1
+        ones = active().ones_like(like)
+        return [random.dropout(ones, rate, seed=self.seed_generator) for _ in range(count)]
+
+    def _project(self, inputs: Any, input_masks: Any) -> Any:
+        """``inputs @ kernel + input bias`` for every timestep, each gate's block on its dropped inputs."""
         b = active()
-        projected = b.matmul(inputs, self.kernel.value)
+        kernel = self.kernel.value
+        if input_masks is None:
+            projected = b.matmul(inputs, kernel)
+        elif len(input_masks) == 1:
+            projected = b.matmul(b.multiply(inputs, b.expand_dims(input_masks[0], 1)), kernel)
+        else:
+            blocks = b.split(kernel, len(input_masks), axis=1)
+            projected = b.concatenate(
+                [b.matmul(b.multiply(inputs, b.expand_dims(m, 1)), k) for m, k in zip(input_masks, blocks)],
+                axis=-1,
+            )
         input_bias = self._input_bias()
-        if input_bias is not None:
-            projected = b.add(projected, input_bias)
+        return projected if input_bias is None else b.add(projected, input_bias)
+
+    @staticmethod
+    def _recurrent_matmul(h: Any, kernel: Any, masks: Any) -> Any:
+        """``h @ kernel``, with ``h`` dropped by one mask per block of ``kernel``'s columns when given."""
+        b = active()
+        if masks is None:
+            return b.matmul(h, kernel)
+        if len(masks) == 1:
+            return b.matmul(b.multiply(h, masks[0]), kernel)
+        blocks = b.split(kernel, len(masks), axis=1)
+        return b.concatenate([b.matmul(b.multiply(h, m), k) for m, k in zip(masks, blocks)], axis=-1)
+
+    # ------------------------------------------------------------------ call
+    def call(self, inputs: Any, initial_state: Any = None, mask: Any = None, training: bool | None = None) -> Any:
+        b = active()
         timesteps = b.shape(inputs)[1]
         if timesteps is None:
             raise ValueError(f"{type(self).__name__} '{self.name}': the time axis must have a static length.")
+        input_masks = None
+        if training and self.dropout > 0.0:
+            first_input = b.squeeze(b.split(inputs, [1], axis=1)[0], axis=1)
+            input_masks = self._dropout_masks(first_input, self.dropout, training)
+        projected = self._project(inputs, input_masks)
         steps = [b.squeeze(x, axis=1) for x in b.split(projected, timesteps, axis=1)]
+        keep = self._step_masks(mask, timesteps)
         if self.go_backwards:
             steps = steps[::-1]
+            keep = None if keep is None else keep[::-1]
         states = self._initial_states(initial_state, steps[0], b)
         params = self._params()
+        params["recurrent_masks"] = self._dropout_masks(states[0], self.recurrent_dropout, training)
         outputs = []
-        output = None
-        for x_t in steps:
-            output, states = self._step(x_t, states, params)
+        output = zeros = None
+        for t, x_t in enumerate(steps):
+            new_output, new_states = self._step(x_t, states, params)
+            if keep is None:
+                output, states = new_output, new_states
+            else:
+                if zeros is None:
+                    zeros = b.zeros_like(new_output)
+                fallback = zeros if self.zero_output_for_mask or output is None else output
+                output = b.where(keep[t], new_output, fallback)
+                states = [b.where(keep[t], new, old) for new, old in zip(new_states, states)]
             if self.return_sequences:
                 outputs.append(output)
         result = b.stack(outputs, axis=1) if self.return_sequences else output
         if self.return_state:
             return [result, *states]
         return result
+
+    def _step_masks(self, mask: Any, timesteps: int) -> list | None:
+        """The ``(batch, time)`` mask as one boolean ``(batch, 1)`` tensor per timestep (or ``None``)."""
+        if isinstance(mask, (list, tuple)):
+            mask = mask[0] if mask else None
+        if mask is None:
+            return None
+        b = active()
+        if not b.is_tensor(mask):
+            mask = b.convert_to_tensor(np.asarray(mask))
+        shape = b.shape(mask)
+        if len(shape) != 2 or (shape[1] is not None and shape[1] != timesteps):
+            raise ValueError(
+                f"{type(self).__name__} '{self.name}': `mask` must have shape (batch, {timesteps}), "
+                f"received shape {tuple(shape)}."
+            )
+        if b.dtype_name(mask) != "bool":
+            mask = b.cast(mask, "bool")
+        return b.split(mask, timesteps, axis=1)
 
     def _initial_states(self, initial_state: Any, first_step: Any, b: Any) -> list:
         if initial_state is None:
@@ -153,7 +295,16 @@ class _RNN(Layer):
             out.append(s)
         return out
 
-    # ------------------------------------------------------------------ shapes and config
+    # ------------------------------------------------------------------ masks, shapes and config
+    def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
+        """The input mask for ``return_sequences`` outputs, else ``None``; ``None`` for the states."""
+        if isinstance(mask, (list, tuple)):
+            mask = mask[0] if mask else None
+        output_mask = mask if self.return_sequences else None
+        if self.return_state:
+            return [output_mask] + [None] * self._num_states
+        return output_mask
+
     def compute_output_shape(self, input_shape: tuple) -> Any:
         batch, time = input_shape[0], input_shape[1]
         output = (batch, time, self.units) if self.return_sequences else (batch, self.units)
@@ -164,15 +315,27 @@ class _RNN(Layer):
     def get_config(self) -> dict:
         return {
             **super().get_config(),
+            "return_sequences": self.return_sequences,
+            "return_state": self.return_state,
+            "go_backwards": self.go_backwards,
+            "stateful": self.stateful,
+            "unroll": self.unroll,
+            "zero_output_for_mask": self.zero_output_for_mask,
             "units": self.units,
             "activation": activations.serialize(self.activation),
             "use_bias": self.use_bias,
             "kernel_initializer": initializers.serialize(self.kernel_initializer),
             "recurrent_initializer": initializers.serialize(self.recurrent_initializer),
             "bias_initializer": initializers.serialize(self.bias_initializer),
-            "return_sequences": self.return_sequences,
-            "return_state": self.return_state,
-            "go_backwards": self.go_backwards,
+            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
+            "recurrent_regularizer": regularizers.serialize(self.recurrent_regularizer),
+            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+            "kernel_constraint": constraints.serialize(self.kernel_constraint),
+            "recurrent_constraint": constraints.serialize(self.recurrent_constraint),
+            "bias_constraint": constraints.serialize(self.bias_constraint),
+            "dropout": self.dropout,
+            "recurrent_dropout": self.recurrent_dropout,
+            "seed": self.seed,
         }
 
 
@@ -182,19 +345,80 @@ class SimpleRNN(_RNN):
     Args:
         units: positive int, size of the output and state.
         activation: name or callable (``"tanh"``).
+        return_state: also return the last state: ``[output, h]``.
         use_bias: whether to add a bias vector.
         kernel_initializer, recurrent_initializer, bias_initializer: initializers of the weights.
+        kernel_regularizer, recurrent_regularizer, bias_regularizer: penalties added to ``losses``.
+        kernel_constraint, recurrent_constraint, bias_constraint: projections applied after each
+            optimizer update.
+        dropout: fraction of the inputs dropped in training (one mask per call, for every timestep).
+        recurrent_dropout: fraction of the recurrent state dropped in training (likewise).
+        seed: optional int seed of the dropout masks.
         return_sequences: return the whole output sequence instead of the last output.
-        return_state: also return the last state: ``[output, h]``.
         go_backwards: process the sequence backwards (sequences come out in processing order).
+        stateful: only ``False`` is supported.
+        unroll: accepted for Keras compatibility (the loop is always unrolled).
+        zero_output_for_mask: zeros at masked timesteps instead of the previous output.
+
+    Call arguments: ``inputs`` ``(batch, time, features)``; ``initial_state``: list of ``(batch, units)``
+    tensors; ``mask``: ``(batch, time)`` booleans, ``False`` at timesteps to skip; ``training``.
     """
 
     _gates = 1
     _num_states = 1
 
+    def __init__(
+        self,
+        units: int,
+        activation: Any = "tanh",
+        use_bias: bool = True,
+        kernel_initializer: Any = "glorot_uniform",
+        recurrent_initializer: Any = "orthogonal",
+        bias_initializer: Any = "zeros",
+        kernel_regularizer: Any = None,
+        recurrent_regularizer: Any = None,
+        bias_regularizer: Any = None,
+        kernel_constraint: Any = None,
+        recurrent_constraint: Any = None,
+        bias_constraint: Any = None,
+        dropout: float = 0.0,
+        recurrent_dropout: float = 0.0,
+        return_sequences: bool = False,
+        return_state: bool = False,
+        go_backwards: bool = False,
+        stateful: bool = False,
+        unroll: bool = False,
+        seed: int | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(
+            units,
+            activation=activation,
+            use_bias=use_bias,
+            kernel_initializer=kernel_initializer,
+            recurrent_initializer=recurrent_initializer,
+            bias_initializer=bias_initializer,
+            kernel_regularizer=kernel_regularizer,
+            recurrent_regularizer=recurrent_regularizer,
+            bias_regularizer=bias_regularizer,
+            kernel_constraint=kernel_constraint,
+            recurrent_constraint=recurrent_constraint,
+            bias_constraint=bias_constraint,
+            dropout=dropout,
+            recurrent_dropout=recurrent_dropout,
+            seed=seed,
+            return_sequences=return_sequences,
+            return_state=return_state,
+            go_backwards=go_backwards,
+            stateful=stateful,
+            unroll=unroll,
+            **kwargs,
+        )
+
     def _step(self, x_t: Any, states: list, params: dict) -> tuple[Any, list]:
         b = active()
-        h = self.activation(b.add(x_t, b.matmul(states[0], params["recurrent_kernel"])))
+        recurrent = self._recurrent_matmul(states[0], params["recurrent_kernel"], params["recurrent_masks"])
+        h = self.activation(b.add(x_t, recurrent))
         return h, [h]
 
 
@@ -205,12 +429,24 @@ class LSTM(_RNN):
         units: positive int, size of the output and states.
         activation: activation of the cell candidate and output (``"tanh"``).
         recurrent_activation: activation of the gates (``"sigmoid"``).
+        unit_forget_bias: initialize the forget-gate bias to ones (Jozefowicz et al. 2015).
+        return_state: also return the last states: ``[output, h, c]``.
         use_bias: whether to add a bias vector.
         kernel_initializer, recurrent_initializer, bias_initializer: initializers of the weights.
-        unit_forget_bias: initialize the forget-gate bias to ones (Jozefowicz et al. 2015).
+        kernel_regularizer, recurrent_regularizer, bias_regularizer: penalties added to ``losses``.
+        kernel_constraint, recurrent_constraint, bias_constraint: projections applied after each
+            optimizer update.
+        dropout: fraction of the inputs dropped in training (one mask per call, for every timestep).
+        recurrent_dropout: fraction of the recurrent state dropped in training (likewise).
+        seed: optional int seed of the dropout masks.
         return_sequences: return the whole output sequence instead of the last output.
-        return_state: also return the last states: ``[output, h, c]``.
         go_backwards: process the sequence backwards (sequences come out in processing order).
+        stateful: only ``False`` is supported.
+        unroll: accepted for Keras compatibility (the loop is always unrolled).
+        zero_output_for_mask: zeros at masked timesteps instead of the previous output.
+
+    Call arguments: ``inputs`` ``(batch, time, features)``; ``initial_state``: list of ``(batch, units)``
+    tensors; ``mask``: ``(batch, time)`` booleans, ``False`` at timesteps to skip; ``training``.
     """
 
     _gates = 4
@@ -226,9 +462,20 @@ class LSTM(_RNN):
         recurrent_initializer: Any = "orthogonal",
         bias_initializer: Any = "zeros",
         unit_forget_bias: bool = True,
+        kernel_regularizer: Any = None,
+        recurrent_regularizer: Any = None,
+        bias_regularizer: Any = None,
+        kernel_constraint: Any = None,
+        recurrent_constraint: Any = None,
+        bias_constraint: Any = None,
+        dropout: float = 0.0,
+        recurrent_dropout: float = 0.0,
+        seed: int | None = None,
         return_sequences: bool = False,
         return_state: bool = False,
         go_backwards: bool = False,
+        stateful: bool = False,
+        unroll: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(
@@ -238,23 +485,33 @@ class LSTM(_RNN):
             kernel_initializer=kernel_initializer,
             recurrent_initializer=recurrent_initializer,
             bias_initializer=bias_initializer,
+            kernel_regularizer=kernel_regularizer,
+            recurrent_regularizer=recurrent_regularizer,
+            bias_regularizer=bias_regularizer,
+            kernel_constraint=kernel_constraint,
+            recurrent_constraint=recurrent_constraint,
+            bias_constraint=bias_constraint,
+            dropout=dropout,
+            recurrent_dropout=recurrent_dropout,
+            seed=seed,
             return_sequences=return_sequences,
             return_state=return_state,
             go_backwards=go_backwards,
+            stateful=stateful,
+            unroll=unroll,
             **kwargs,
         )
         self.recurrent_activation = activations.get(recurrent_activation)
         self.unit_forget_bias = unit_forget_bias
 
-    def _build_bias(self) -> Variable:
-        init = _UnitForgetBias(self.bias_initializer, self.units) if self.unit_forget_bias else self.bias_initializer
-        return self.add_weight((4 * self.units,), init, name="bias")
+    def _bias_initializer(self) -> Any:
+        return _UnitForgetBias(self.bias_initializer, self.units) if self.unit_forget_bias else self.bias_initializer
 
     def _step(self, x_t: Any, states: list, params: dict) -> tuple[Any, list]:
         b = active()
         h_prev, c_prev = states
-        z = b.add(x_t, b.matmul(h_prev, params["recurrent_kernel"]))
-        z_i, z_f, z_c, z_o = b.split(z, 4, axis=-1)
+        recurrent = self._recurrent_matmul(h_prev, params["recurrent_kernel"], params["recurrent_masks"])
+        z_i, z_f, z_c, z_o = b.split(b.add(x_t, recurrent), 4, axis=-1)
         i = self.recurrent_activation(z_i)
         f = self.recurrent_activation(z_f)
         c = b.add(b.multiply(f, c_prev), b.multiply(i, self.activation(z_c)))
@@ -280,12 +537,24 @@ class GRU(_RNN):
         units: positive int, size of the output and state.
         activation: activation of the candidate (``"tanh"``).
         recurrent_activation: activation of the gates (``"sigmoid"``).
-        use_bias: whether to add bias vectors.
-        kernel_initializer, recurrent_initializer, bias_initializer: initializers of the weights.
-        return_sequences: return the whole output sequence instead of the last output.
         return_state: also return the last state: ``[output, h]``.
-        go_backwards: process the sequence backwards (sequences come out in processing order).
         reset_after: apply the reset gate after (``True``) or before the recurrent matmul.
+        use_bias: whether to add a bias vector.
+        kernel_initializer, recurrent_initializer, bias_initializer: initializers of the weights.
+        kernel_regularizer, recurrent_regularizer, bias_regularizer: penalties added to ``losses``.
+        kernel_constraint, recurrent_constraint, bias_constraint: projections applied after each
+            optimizer update.
+        dropout: fraction of the inputs dropped in training (one mask per call, for every timestep).
+        recurrent_dropout: fraction of the recurrent state dropped in training (likewise).
+        seed: optional int seed of the dropout masks.
+        return_sequences: return the whole output sequence instead of the last output.
+        go_backwards: process the sequence backwards (sequences come out in processing order).
+        stateful: only ``False`` is supported.
+        unroll: accepted for Keras compatibility (the loop is always unrolled).
+        zero_output_for_mask: zeros at masked timesteps instead of the previous output.
+
+    Call arguments: ``inputs`` ``(batch, time, features)``; ``initial_state``: list of ``(batch, units)``
+    tensors; ``mask``: ``(batch, time)`` booleans, ``False`` at timesteps to skip; ``training``.
     """
 
     _gates = 3
@@ -300,9 +569,20 @@ class GRU(_RNN):
         kernel_initializer: Any = "glorot_uniform",
         recurrent_initializer: Any = "orthogonal",
         bias_initializer: Any = "zeros",
+        kernel_regularizer: Any = None,
+        recurrent_regularizer: Any = None,
+        bias_regularizer: Any = None,
+        kernel_constraint: Any = None,
+        recurrent_constraint: Any = None,
+        bias_constraint: Any = None,
+        dropout: float = 0.0,
+        recurrent_dropout: float = 0.0,
+        seed: int | None = None,
         return_sequences: bool = False,
         return_state: bool = False,
         go_backwards: bool = False,
+        stateful: bool = False,
+        unroll: bool = False,
         reset_after: bool = True,
         **kwargs: Any,
     ) -> None:
@@ -313,17 +593,27 @@ class GRU(_RNN):
             kernel_initializer=kernel_initializer,
             recurrent_initializer=recurrent_initializer,
             bias_initializer=bias_initializer,
+            kernel_regularizer=kernel_regularizer,
+            recurrent_regularizer=recurrent_regularizer,
+            bias_regularizer=bias_regularizer,
+            kernel_constraint=kernel_constraint,
+            recurrent_constraint=recurrent_constraint,
+            bias_constraint=bias_constraint,
+            dropout=dropout,
+            recurrent_dropout=recurrent_dropout,
+            seed=seed,
             return_sequences=return_sequences,
             return_state=return_state,
             go_backwards=go_backwards,
+            stateful=stateful,
+            unroll=unroll,
             **kwargs,
         )
         self.recurrent_activation = activations.get(recurrent_activation)
         self.reset_after = reset_after
 
-    def _build_bias(self) -> Variable:
-        shape = (2, 3 * self.units) if self.reset_after else (3 * self.units,)
-        return self.add_weight(shape, self.bias_initializer, name="bias")
+    def _bias_shape(self) -> tuple[int, ...]:
+        return (2, 3 * self.units) if self.reset_after else (3 * self.units,)
 
     def _split_bias(self) -> tuple[Any, Any]:
         b = active()
@@ -349,9 +639,10 @@ class GRU(_RNN):
     def _step(self, x_t: Any, states: list, params: dict) -> tuple[Any, list]:
         b = active()
         h_prev = states[0]
+        masks = params["recurrent_masks"]
         x_z, x_r, x_h = b.split(x_t, 3, axis=-1)
         if self.reset_after:
-            inner = b.matmul(h_prev, params["recurrent_kernel"])
+            inner = self._recurrent_matmul(h_prev, params["recurrent_kernel"], masks)
             if params["recurrent_bias"] is not None:
                 inner = b.add(inner, params["recurrent_bias"])
             rec_z, rec_r, rec_h = b.split(inner, 3, axis=-1)
@@ -359,10 +650,12 @@ class GRU(_RNN):
             r = self.recurrent_activation(b.add(x_r, rec_r))
             candidate = self.activation(b.add(x_h, b.multiply(r, rec_h)))
         else:
-            rec_z, rec_r = b.split(b.matmul(h_prev, params["recurrent_zr"]), 2, axis=-1)
+            zr_masks = None if masks is None else masks[:2]
+            rec_z, rec_r = b.split(self._recurrent_matmul(h_prev, params["recurrent_zr"], zr_masks), 2, axis=-1)
             z = self.recurrent_activation(b.add(x_z, rec_z))
             r = self.recurrent_activation(b.add(x_r, rec_r))
-            candidate = self.activation(b.add(x_h, b.matmul(b.multiply(r, h_prev), params["recurrent_h"])))
+            h_for_candidate = h_prev if masks is None else b.multiply(h_prev, masks[2])
+            candidate = self.activation(b.add(x_h, b.matmul(b.multiply(r, h_for_candidate), params["recurrent_h"])))
         # z * h_prev + (1 - z) * candidate
         h = b.add(candidate, b.multiply(z, b.subtract(h_prev, candidate)))
         return h, [h]

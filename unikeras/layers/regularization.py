@@ -74,6 +74,7 @@ class _SpatialDropout(Layer):
 
     def __init__(self, rate: float, seed: int | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        self._expected_ndim = self._rank
         kind = type(self).__name__
         if not isinstance(rate, (int, float)) or isinstance(rate, bool) or not 0.0 <= rate < 1.0:
             raise ValueError(f"{kind} '{self.name}': `rate` must be in [0, 1), received {rate!r}.")
@@ -98,7 +99,9 @@ class _SpatialDropout(Layer):
         return inputs
 
     def get_config(self) -> dict:
-        return {**super().get_config(), "rate": self.rate, "seed": self.seed}
+        config = {**super().get_config(), "rate": self.rate, "seed": self.seed}
+        config.pop("trainable")  # Keras's spatial dropout layers take no `trainable` argument
+        return config
 
 
 class SpatialDropout1D(_SpatialDropout):

@@ -11,11 +11,16 @@ from unikeras.ops.dispatch import active
 
 
 class Flatten(Layer):
-    """Flattens every axis but the batch axis."""
+    """Flattens every axis but the batch axis.
+
+    Args:
+        data_format: ``"channels_last"`` or ``"channels_first"`` (``image_data_format()``); with
+            channels_first the channel axis is moved last first, so the order matches channels_last.
+    """
 
     def __init__(self, data_format: str | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.data_format = data_format
+        self.data_format = config.standardize_data_format(data_format, f"Flatten '{self.name}'")
 
     def call(self, inputs: Any) -> Any:
         b = active()
@@ -116,6 +121,7 @@ class Permute(Layer):
         if sorted(dims) != list(range(1, len(dims) + 1)):
             raise ValueError(f"Permute '{self.name}': `dims` must be a permutation of 1..{len(dims)}, received {dims}.")
         self.dims = dims
+        self._expected_ndim = len(self.dims) + 1
 
     def build(self, input_shape: tuple) -> None:
         if len(input_shape) != len(self.dims) + 1:
@@ -139,6 +145,7 @@ class RepeatVector(Layer):
 
     def __init__(self, n: int, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        self._expected_ndim = 2
         self.n = _check_int(f"RepeatVector '{self.name}'", "n", n, minimum=1)
 
     def build(self, input_shape: tuple) -> None:
@@ -171,6 +178,7 @@ class ZeroPadding1D(Layer):
 
     def __init__(self, padding: Any = 1, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        self._expected_ndim = 3
         self.padding = _pair(f"ZeroPadding1D '{self.name}'", "padding", padding)
 
     def call(self, inputs: Any) -> Any:
@@ -193,6 +201,7 @@ class ZeroPadding2D(Layer):
 
     def __init__(self, padding: Any = (1, 1), data_format: str | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        self._expected_ndim = 4
         self.padding = _pairs_2d(f"ZeroPadding2D '{self.name}'", "padding", padding)
         self.data_format = config.standardize_data_format(data_format, f"ZeroPadding2D '{self.name}'")
 
@@ -224,6 +233,7 @@ class Cropping1D(Layer):
 
     def __init__(self, cropping: Any = (1, 1), **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        self._expected_ndim = 3
         self.cropping = _pair(f"Cropping1D '{self.name}'", "cropping", cropping)
 
     def build(self, input_shape: tuple) -> None:
@@ -256,6 +266,7 @@ class Cropping2D(Layer):
 
     def __init__(self, cropping: Any = ((0, 0), (0, 0)), data_format: str | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        self._expected_ndim = 4
         self.cropping = _pairs_2d(f"Cropping2D '{self.name}'", "cropping", cropping)
         self.data_format = config.standardize_data_format(data_format, f"Cropping2D '{self.name}'")
 
@@ -304,6 +315,7 @@ class UpSampling1D(Layer):
 
     def __init__(self, size: int = 2, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        self._expected_ndim = 3
         self.size = _check_int(f"UpSampling1D '{self.name}'", "size", size, 1)
 
     def build(self, input_shape: tuple) -> None:
@@ -337,6 +349,7 @@ class UpSampling2D(Layer):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        self._expected_ndim = 4
         where = f"UpSampling2D '{self.name}'"
         if isinstance(size, int) and not isinstance(size, bool):
             size = (size, size)

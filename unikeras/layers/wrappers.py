@@ -1,22 +1,29 @@
-"""Layer wrappers."""
+"""Layer wrappers: TimeDistributed and Bidirectional."""
 
 from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
+from unikeras.layers import serialization
 from unikeras.layers.layer import Layer
 from unikeras.ops.dispatch import active
 
 
 class TimeDistributed(Layer):
-    """Applies ``layer`` to every time step of inputs shaped ``(batch, time, ...)``.
+    """Applies ``layer`` to every time step of inputs shaped ``(batch, time, ...)``; an input mask
+    ``(batch, time)`` passes through (and reaches ``layer`` if its ``call`` takes one).
 
     Args:
         layer: the Layer to apply; its weights are shared across time steps.
     """
 
+    supports_masking = True
+
     def __init__(self, layer: Layer, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        self._expected_min_ndim = 3
         if not isinstance(layer, Layer):
             raise ValueError(f"TimeDistributed '{self.name}': `layer` must be a Layer, received {layer!r}.")
         self.layer = layer
@@ -33,24 +40,215 @@ class TimeDistributed(Layer):
         inner = self.layer.compute_output_shape((None,) + tuple(input_shape[2:]))
         return tuple(input_shape[:2]) + tuple(inner[1:])
 
-    def call(self, inputs: Any, training: bool | None = None) -> Any:
+    def call(self, inputs: Any, training: bool | None = None, mask: Any = None) -> Any:
         b = active()
         shape = b.shape(inputs)
         folded = b.reshape(inputs, (shape[0] * shape[1],) + tuple(shape[2:]))
-        outputs = self.layer(folded, training=training)
+        kwargs = {}
+        if mask is not None and self.layer._call_has_mask:
+            kwargs["mask"] = b.reshape(mask, (shape[0] * shape[1],) + tuple(b.shape(mask)[2:]))
+        outputs = self.layer(folded, training=training, **kwargs)
         return b.reshape(outputs, (shape[0], shape[1]) + tuple(b.shape(outputs)[1:]))
 
     def get_config(self) -> dict:
         return {
             **super().get_config(),
-            "layer": {"class_name": type(self.layer).__name__, "config": self.layer.get_config()},
+            "layer": serialization.serialize(self.layer),
         }
 
     @classmethod
-    def from_config(cls, config: dict) -> TimeDistributed:
-        from unikeras import layers
-
+    def from_config(cls, config: dict, custom_objects: dict | None = None) -> TimeDistributed:
         config = dict(config)
         config.pop("build_input_shape", None)
-        spec = config.pop("layer")
-        return cls(getattr(layers, spec["class_name"]).from_config(spec["config"]), **config)
+        return cls(serialization.deserialize(config.pop("layer"), custom_objects), **config)
+
+
+_MERGE_MODES = ("concat", "sum", "mul", "ave", None)
+
+
+def _copy_of(layer: Layer, name: str, **changes: Any) -> Layer:
+    """A new, unbuilt layer from ``layer``'s config, renamed ``name``, with ``changes`` applied."""
+    config = layer.get_config()
+    config.pop("build_input_shape", None)
+    config.update(name=name, **changes)
+    return type(layer).from_config(config)
+
+
+class Bidirectional(Layer):
+    """Runs a recurrent layer forwards and a copy of it backwards over the sequence and merges the
+    two outputs.
+
+    The forward layer is a fresh copy of ``layer`` named ``forward_<name>``; the backward one is built
+    from the same config with ``go_backwards`` flipped, named ``backward_<name>`` (or is
+    ``backward_layer``). Weights: the forward layer's, then the backward layer's. With
+    ``return_sequences`` the backward outputs are reversed back to input order before merging, and
+    both layers output zeros at masked timesteps (``zero_output_for_mask``), as in Keras.
+
+    Args:
+        layer: a recurrent layer instance (``LSTM``, ``GRU``, ``SimpleRNN``, or a layer with
+            ``go_backwards``, ``return_sequences`` and ``return_state`` attributes and a config).
+        merge_mode: how outputs combine: ``"concat"``, ``"sum"``, ``"mul"``, ``"ave"``, or ``None``
+            for a list ``[forward, backward]``.
+        weights: optional list of initial weights (forward layer's, then backward layer's), loaded
+            when the layer is built.
+        backward_layer: optional layer for the backward direction; must differ from ``layer`` in
+            ``go_backwards`` and match it in ``return_sequences``, ``return_state`` and ``stateful``.
+
+    Call arguments: ``inputs``; ``initial_state``: list of states, the forward layer's first half
+    then the backward layer's; ``mask``: ``(batch, time)`` booleans; ``training``.
+    With ``return_state`` the outputs are the merged output(s), then the forward states, then the
+    backward states.
+    """
+
+    supports_masking = True
+
+    def __init__(
+        self,
+        layer: Layer,
+        merge_mode: str | None = "concat",
+        weights: list | None = None,
+        backward_layer: Layer | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self._expected_ndim = 3
+        if not isinstance(layer, Layer):
+            raise ValueError(f"Bidirectional '{self.name}': `layer` must be a Layer instance, received {layer!r}.")
+        for attr in ("go_backwards", "return_sequences", "return_state"):
+            if not hasattr(layer, attr):
+                raise ValueError(
+                    f"Bidirectional '{self.name}': `layer` must be a recurrent layer (with a `{attr}` attribute), "
+                    f"received {type(layer).__name__} '{layer.name}'."
+                )
+        if backward_layer is not None and not isinstance(backward_layer, Layer):
+            raise ValueError(
+                f"Bidirectional '{self.name}': `backward_layer` must be a Layer instance, received {backward_layer!r}."
+            )
+        if merge_mode not in _MERGE_MODES:
+            raise ValueError(
+                f"Bidirectional '{self.name}': `merge_mode` must be one of {list(_MERGE_MODES)}, "
+                f"received {merge_mode!r}."
+            )
+        name = layer.name
+        self.forward_layer = _copy_of(layer, "forward_" + name.removeprefix("forward_"))
+        if backward_layer is None:
+            backward_layer = _copy_of(
+                layer, "backward_" + name.removeprefix("backward_"), go_backwards=not layer.go_backwards
+            )
+        self.backward_layer = backward_layer
+        self._check_pair()
+        for sub in (self.forward_layer, self.backward_layer):
+            if hasattr(sub, "zero_output_for_mask"):
+                sub.zero_output_for_mask = sub.return_sequences
+        self.merge_mode = merge_mode
+        self.return_sequences = layer.return_sequences
+        self.return_state = layer.return_state
+        self.stateful = getattr(layer, "stateful", False)
+        self._initial_weights = [np.asarray(w) for w in weights] if weights else None
+
+    def _check_pair(self) -> None:
+        forward, backward = self.forward_layer, self.backward_layer
+        if forward.go_backwards == backward.go_backwards:
+            raise ValueError(
+                f"Bidirectional '{self.name}': the forward and backward layers must differ in `go_backwards`, "
+                f"received {forward.go_backwards} for both."
+            )
+        for attr in ("return_sequences", "return_state", "stateful"):
+            ours, theirs = getattr(forward, attr, False), getattr(backward, attr, False)
+            if ours != theirs:
+                raise ValueError(
+                    f"Bidirectional '{self.name}': the forward and backward layers must agree on `{attr}`, "
+                    f"received {ours} (forward) and {theirs} (backward)."
+                )
+
+    def build(self, input_shape: tuple) -> None:
+        self.forward_layer._maybe_build(tuple(input_shape))
+        self.backward_layer._maybe_build(tuple(input_shape))
+        if self._initial_weights is not None:
+            weights, self._initial_weights = self._initial_weights, None
+            self.set_weights(weights)
+
+    def compute_output_shape(self, input_shape: tuple) -> Any:
+        shape = self.forward_layer.compute_output_shape(tuple(input_shape))
+        states: list = []
+        if self.return_state:
+            shape, states = tuple(shape[0]), [tuple(s) for s in shape[1:]]
+        shape = tuple(shape)
+        if self.merge_mode == "concat":
+            outputs = [shape[:-1] + (None if shape[-1] is None else 2 * shape[-1],)]
+        elif self.merge_mode is None:
+            outputs = [shape, shape]
+        else:
+            outputs = [shape]
+        if self.return_state or self.merge_mode is None:
+            return outputs + states + states
+        return outputs[0]
+
+    def call(self, inputs: Any, initial_state: Any = None, mask: Any = None, training: bool | None = None) -> Any:
+        b = active()
+        forward_state = backward_state = None
+        if initial_state is not None:
+            if not isinstance(initial_state, (list, tuple)) or len(initial_state) % 2:
+                count = len(initial_state) if isinstance(initial_state, (list, tuple)) else 1
+                raise ValueError(
+                    f"Bidirectional '{self.name}': `initial_state` must be a list of an even number of tensors "
+                    f"(forward states then backward states), received {count}."
+                )
+            half = len(initial_state) // 2
+            forward_state, backward_state = list(initial_state[:half]), list(initial_state[half:])
+        y = self._run(self.forward_layer, inputs, forward_state, mask, training)
+        y_rev = self._run(self.backward_layer, inputs, backward_state, mask, training)
+        states: list = []
+        if self.return_state:
+            states = list(y[1:]) + list(y_rev[1:])
+            y, y_rev = y[0], y_rev[0]
+        if self.return_sequences:
+            y_rev = b.flip(y_rev, axis=1)
+        if self.merge_mode == "concat":
+            output: Any = [b.concatenate([y, y_rev], axis=-1)]
+        elif self.merge_mode == "sum":
+            output = [b.add(y, y_rev)]
+        elif self.merge_mode == "ave":
+            output = [b.multiply(b.add(y, y_rev), 0.5)]
+        elif self.merge_mode == "mul":
+            output = [b.multiply(y, y_rev)]
+        else:
+            output = [y, y_rev]
+        if self.return_state or self.merge_mode is None:
+            return output + states
+        return output[0]
+
+    @staticmethod
+    def _run(layer: Layer, inputs: Any, initial_state: Any, mask: Any, training: bool | None) -> Any:
+        kwargs: dict = {"initial_state": initial_state}
+        if layer._call_has_mask:
+            kwargs["mask"] = mask
+        return layer(inputs, training=training, **kwargs)
+
+    def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
+        """The input mask for each sequence output (``return_sequences``), ``None`` otherwise."""
+        if isinstance(mask, (list, tuple)):
+            mask = mask[0] if mask else None
+        output_mask = mask if self.return_sequences else None
+        masks = [output_mask] if self.merge_mode is not None else [output_mask, output_mask]
+        if self.return_state:
+            masks += [None] * (2 * getattr(self.forward_layer, "_num_states", 1))
+        return masks if len(masks) > 1 else masks[0]
+
+    def get_config(self) -> dict:
+        return {
+            **super().get_config(),
+            "merge_mode": self.merge_mode,
+            "layer": serialization.serialize(self.forward_layer),
+            "backward_layer": serialization.serialize(self.backward_layer),
+        }
+
+    @classmethod
+    def from_config(cls, config: dict, custom_objects: dict | None = None) -> Bidirectional:
+        config = dict(config)
+        config.pop("build_input_shape", None)
+        layer = serialization.deserialize(config.pop("layer"), custom_objects)
+        backward = config.pop("backward_layer", None)
+        if backward is not None:
+            backward = serialization.deserialize(backward, custom_objects)
+        return cls(layer, backward_layer=backward, **config)

@@ -6,9 +6,9 @@ from typing import Any
 
 from unikeras import backends
 from unikeras.layers.core import InputLayer
-from unikeras.layers.layer import Layer
+from unikeras.layers.layer import Layer, _attach_masks, _loss_adders, _OutermostCall, get_keras_mask, outermost_call
 from unikeras.models.model import Model
-from unikeras.symbolic import KerasTensor, Node
+from unikeras.symbolic import KerasTensor, Node, substitute
 
 
 def _flatten(structure: Any) -> list[KerasTensor]:
@@ -50,7 +50,11 @@ def _ordered_nodes(outputs: list[KerasTensor]) -> list[Node]:
 
 class Functional(Model):
     """A model defined by its symbolic ``inputs`` and ``outputs`` (KerasTensors, or lists or
-    dicts of them). Created by ``unikeras.Model(inputs, outputs)``."""
+    dicts of them). Created by ``unikeras.Model(inputs, outputs)``.
+
+    Running it walks the recorded nodes in order; each layer's output mask goes with its output to
+    the layers that consume it. KerasTensors passed as keyword arguments of a layer call
+    (``LSTM(8)(x, initial_state=[h, c])``) are inputs of that node."""
 
     def __init__(self, inputs: Any, outputs: Any, name: str | None = None, trainable: bool = True) -> None:
         Layer.__init__(self, name=name, trainable=trainable)
@@ -107,29 +111,91 @@ class Functional(Model):
             values = list(inputs)
         return {id(t): v for t, v in zip(self._input_tensors, values)}
 
+    def _bind_masks(self, mask: Any) -> dict[int, Any]:
+        """Masks of the model inputs (one mask, or a list or dict like the inputs), keyed like the values."""
+        if mask is None:
+            return {}
+        if isinstance(self._inputs_struct, dict) and isinstance(mask, dict):
+            masks = [mask.get(k) for k in self._inputs_struct]
+        elif isinstance(mask, (list, tuple)) and len(self._input_tensors) > 1:
+            masks = list(mask)
+        elif isinstance(mask, (list, tuple)) and len(mask) == 1:
+            masks = [mask[0]]
+        else:
+            masks = [mask]
+        return {id(t): m for t, m in zip(self._input_tensors, masks) if m is not None}
+
     def __call__(self, inputs: Any, *args: Any, **kwargs: Any) -> Any:
         if isinstance(inputs, KerasTensor) or (
             isinstance(inputs, (list, tuple, dict)) and any(isinstance(t, KerasTensor) for t in _leaves(inputs))
         ):
             return self._call_symbolic(inputs)
+        if _loss_adders and not _OutermostCall.depth:
+            return outermost_call(self, Functional.__call__, inputs, *args, **kwargs)
+        mask = kwargs.pop("mask", None)
+        if mask is None:
+            mask = _input_masks(inputs)
+        training = kwargs.pop("training", None)
+        if args or kwargs:
+            raise TypeError(
+                f"Model '{self.name}': unexpected call arguments {list(args) + sorted(kwargs)}; "
+                "a functional model takes `inputs`, `training` and `mask`."
+            )
         backend = self._backend
         if backend is backends._active:
-            return self.call(inputs, *args, **kwargs)
-        with backends.activated(backend):
-            return self.call(inputs, *args, **kwargs)
+            outputs, output_mask = self._run(inputs, training, mask)
+        else:
+            with backends.activated(backend):
+                outputs, output_mask = self._run(inputs, training, mask)
+        if output_mask is not None:
+            _attach_masks(outputs, output_mask)
+        return outputs
 
-    def call(self, inputs: Any, training: bool | None = None) -> Any:
+    def _masked_call(self, inputs: Any, mask: Any, args: tuple, training: bool | None, kwargs: dict) -> tuple:
+        if kwargs.get("mask") is not None:
+            mask = kwargs["mask"]
+        if self._backend is backends._active:
+            return self._run(inputs, training, mask)
+        with backends.activated(self._backend):
+            return self._run(inputs, training, mask)
+
+    def call(self, inputs: Any, training: bool | None = None, mask: Any = None) -> Any:
+        return self._run(inputs, training, mask)[0]
+
+    def _run(self, inputs: Any, training: bool | None, mask: Any) -> tuple:
+        """Run the nodes in order; masks travel beside the values. ``(outputs, output masks)``."""
         values = self._bind_inputs(inputs)
+        masks = self._bind_masks(mask)
         for node in self._nodes:
-            args = _map(lambda t: values[id(t)], node.inputs)
-            result = node.layer(args, training=training, **node.kwargs)
+            args = substitute(node.inputs, values)
+            kwargs = substitute(node.kwargs, values) if node.kwargs else {}
+            if not masks:
+                in_mask = None
+            elif isinstance(node.inputs, KerasTensor):
+                in_mask = masks.get(id(node.inputs))
+            else:
+                in_mask = [masks.get(id(t)) if isinstance(t, KerasTensor) else None for t in node.inputs]
+                if all(m is None for m in in_mask):
+                    in_mask = None
+            result, out_mask = node.layer._masked_call(args, in_mask, (), training, kwargs)
             outputs = node.outputs
             if isinstance(outputs, KerasTensor):
                 values[id(outputs)] = result
+                if out_mask is not None:
+                    masks[id(outputs)] = out_mask[0] if isinstance(out_mask, (list, tuple)) else out_mask
             else:
-                for tensor, value in zip(outputs, result):
+                out_masks = out_mask if isinstance(out_mask, (list, tuple)) else [out_mask]
+                for i, (tensor, value) in enumerate(zip(outputs, result)):
                     values[id(tensor)] = value
-        return _map(lambda t: values[id(t)], self._outputs_struct)
+                    if i < len(out_masks) and out_masks[i] is not None:
+                        masks[id(tensor)] = out_masks[i]
+        outputs = _map(lambda t: values[id(t)], self._outputs_struct)
+        if not masks:
+            return outputs, None
+        output_masks = _map(lambda t: masks.get(id(t)), self._outputs_struct)
+        if isinstance(output_masks, list) and all(m is None for m in output_masks):
+            output_masks = None
+        return outputs, output_masks
 
     def _call_symbolic(self, inputs: Any) -> Any:
         """Use this model as a layer inside another functional model."""
@@ -159,9 +225,28 @@ class Functional(Model):
         return self.compute_output_shape(input_shape)
 
     def get_config(self) -> dict:
-        raise NotImplementedError(
-            f"Model '{self.name}': get_config() of functional models is not written yet (Sequential has one)."
-        )
+        """The graph as Keras 3 writes it: layers with their calls, input and output references."""
+        from unikeras.models.functional_config import functional_config
+
+        return functional_config(self)
+
+    @classmethod
+    def from_config(cls, config: dict, custom_objects: dict | None = None) -> Functional:
+        """A new model (new weights) with the architecture of ``config``."""
+        from unikeras.models.functional_config import functional_from_config
+
+        return functional_from_config(cls, config, custom_objects)
+
+
+def _input_masks(inputs: Any) -> Any:
+    """Masks attached to eager model inputs (same structure as ``inputs``), or ``None`` if there are none."""
+    if isinstance(inputs, dict):
+        masks: Any = {k: get_keras_mask(v) for k, v in inputs.items()}
+        return masks if any(m is not None for m in masks.values()) else None
+    if isinstance(inputs, (list, tuple)):
+        masks = [get_keras_mask(v) for v in inputs]
+        return masks if any(m is not None for m in masks) else None
+    return get_keras_mask(inputs)
 
 
 def _leaves(structure: Any) -> list[Any]:

@@ -40,6 +40,15 @@ class Model(Trainer, Layer):
         with backends.activated(backend):
             return Layer.__call__(self, inputs, *args, **kwargs)
 
+    @classmethod
+    def from_config(cls, config: dict, custom_objects: dict | None = None) -> Model:
+        """A new model from ``get_config()``'s output; a functional config gives a functional model."""
+        if cls is Model and "input_layers" in config and "output_layers" in config:
+            from unikeras.models.functional import Functional
+
+            return Functional.from_config(config, custom_objects=custom_objects)
+        return super().from_config(config)
+
     def build_for_input_shape(self, input_shape: tuple) -> tuple:
         """Build (or check) the model for inputs of ``input_shape``; returns the output shape."""
         if not self.built:

@@ -11,7 +11,8 @@ from unikeras.symbolic import KerasTensor
 
 
 class Sequential(Model):
-    """Layers applied one after the other.
+    """Layers applied one after the other; a mask produced by one layer (``Embedding(mask_zero=True)``,
+    ``Masking``) is passed to the next ones.
 
     Args:
         layers: list of layers; may start with ``unikeras.Input(shape)``.
@@ -75,11 +76,18 @@ class Sequential(Model):
             self._maybe_build(input_shape)
         return self.compute_output_shape(input_shape)
 
-    def call(self, inputs: Any, training: bool | None = None) -> Any:
+    def call(self, inputs: Any, training: bool | None = None, mask: Any = None) -> Any:
+        return self._run(inputs, training, mask)[0]
+
+    def _call_and_mask(self, inputs: Any, args: tuple, kwargs: dict, mask: Any) -> tuple:
+        return self._run(inputs, kwargs.get("training"), mask)
+
+    def _run(self, inputs: Any, training: bool | None, mask: Any) -> tuple:
+        """The layers in turn, each given the previous one's output mask; ``(outputs, output mask)``."""
         x = inputs
         for layer in self._layers:
-            x = layer(x, training=training)
-        return x
+            x, mask = layer._masked_call(x, mask, (), training, {})
+        return x, mask
 
     def get_config(self) -> dict:
         layers = [{"class_name": type(layer).__name__, "config": layer.get_config()} for layer in self._layers]

@@ -7,3 +7,19 @@ from unikeras.ops.nn import *  # noqa: F403
 from unikeras.ops.numpy import *  # noqa: F403
 
 __all__ = [*core.__all__, *math.__all__, *nn.__all__, *numpy.__all__]
+
+# Ops written as Python functions record a graph node when given KerasTensors, like the primitives.
+_NOT_OPS = {"convert_to_tensor", "convert_to_numpy", "is_tensor", "shape", "dtype", "size", "ndim", "value_and_grad"}
+
+
+def _make_symbolic_aware() -> None:
+    from unikeras.ops.symbolic import symbolic_aware
+
+    namespace = globals()
+    for name in __all__:
+        fn = namespace[name]
+        if callable(fn) and name not in _NOT_OPS and not getattr(fn, "_symbolic_aware", False):
+            namespace[name] = symbolic_aware(fn, name)
+
+
+_make_symbolic_aware()

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from unikeras.ops.dispatch import active, primitive
+from unikeras.symbolic import KerasTensor
 from unikeras.variables import Variable
 
 cast = primitive("cast")
@@ -36,17 +37,24 @@ def is_tensor(x: Any) -> bool:
 
 
 def shape(x: Any) -> tuple[int, ...]:
-    """Static shape as a tuple of ints."""
-    if isinstance(x, Variable):
+    """Static shape as a tuple of ints (``None`` for unknown axes of a KerasTensor)."""
+    if isinstance(x, (Variable, KerasTensor)):
         return x.shape
     return active().shape(x)
 
 
 def dtype(x: Any) -> str:
     """The dtype name of ``x``."""
-    if isinstance(x, Variable):
+    if isinstance(x, (Variable, KerasTensor)):
         return x.dtype
     return active().dtype_name(x)
+
+
+def get_item(x: Any, key: Any) -> Any:
+    """``x[key]`` with NumPy basic indexing (ints, slices, ``None``, ``...``)."""
+    if isinstance(x, Variable):
+        x = x.value
+    return x[key]
 
 
 def value_and_grad(
@@ -85,5 +93,6 @@ __all__ = [
     "is_tensor",
     "shape",
     "dtype",
+    "get_item",
     "value_and_grad",
 ]

@@ -9,6 +9,7 @@ from typing import Any
 
 from unikeras import backends
 from unikeras.backends.base import Backend
+from unikeras.ops.symbolic import has_symbolic, symbolic_call
 from unikeras.variables import Variable
 
 
@@ -17,7 +18,8 @@ def _unwrap(args: tuple) -> tuple:
 
 
 def primitive(name: str) -> Callable[..., Any]:
-    """A public op calling ``Backend.<name>`` on the active backend (Variables read as values)."""
+    """A public op calling ``Backend.<name>`` on the active backend (Variables read as values;
+    KerasTensor arguments record a functional-graph node instead)."""
     contract = getattr(Backend, name)
 
     @functools.wraps(contract)
@@ -25,7 +27,11 @@ def primitive(name: str) -> Callable[..., Any]:
         backend = backends._active or backends.current()
         if Variable in map(type, args):
             args = _unwrap(args)
+        elif has_symbolic(args, kwargs):
+            return symbolic_call(name, args, kwargs)
         return getattr(backend, name)(*args, **kwargs)
+
+    op._symbolic_aware = True
 
     op.__qualname__ = name
     del op.__wrapped__  # show the contract's signature without `self`, not the method's

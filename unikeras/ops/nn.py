@@ -8,6 +8,7 @@ from typing import Any
 
 from unikeras import config
 from unikeras.ops.dispatch import active, primitive
+from unikeras.variables import Variable
 
 relu = primitive("relu")
 sigmoid = primitive("sigmoid")
@@ -99,6 +100,24 @@ def _tuple(value: int | Sequence[int], n: int, name: str) -> tuple[int, ...]:
     return value
 
 
+def _value(x: Any) -> Any:
+    return x.value if isinstance(x, Variable) else x
+
+
+def _conv_args(b: Any, op: str, inputs: Any, kernel: Any, strides: Any, padding: str, dilation_rate: Any) -> tuple:
+    """(rank, strides, padding, dilation_rate) checked for an N-d conv op."""
+    n = len(b.shape(inputs)) - 2
+    if n not in (1, 2, 3) or len(b.shape(kernel)) != n + 2:
+        raise ValueError(
+            f"{op}(): expected inputs of rank 3, 4 or 5 and a kernel of the same rank, received shapes "
+            f"{b.shape(inputs)} and {b.shape(kernel)}."
+        )
+    padding = padding.lower()
+    if padding not in ("valid", "same"):
+        raise ValueError(f"{op}(): `padding` must be 'valid' or 'same', received {padding!r}.")
+    return n, _tuple(strides, n, "strides"), padding, _tuple(dilation_rate, n, "dilation_rate")
+
+
 def conv(
     inputs: Any,
     kernel: Any,
@@ -107,20 +126,103 @@ def conv(
     data_format: str | None = None,
     dilation_rate: int | Sequence[int] = 1,
 ) -> Any:
-    """N-d convolution; ``kernel`` is ``(*kernel_size, in_channels, out_channels)``."""
+    """N-d convolution; ``kernel`` is ``(*kernel_size, in_channels // groups, out_channels)``, a grouped
+    convolution when the kernel holds fewer input channels than ``inputs`` (as in Keras)."""
     b = active()
-    n = len(b.shape(inputs)) - 2
-    padding = padding.lower()
-    if padding not in ("valid", "same"):
-        raise ValueError(f"conv(): `padding` must be 'valid' or 'same', received {padding!r}.")
-    return b.conv(
-        inputs,
-        kernel,
-        _tuple(strides, n, "strides"),
-        padding,
-        data_format or config.image_data_format(),
-        _tuple(dilation_rate, n, "dilation_rate"),
+    inputs, kernel = _value(inputs), _value(kernel)
+    n, strides, padding, dilation_rate = _conv_args(b, "conv", inputs, kernel, strides, padding, dilation_rate)
+    data_format = data_format or config.image_data_format()
+    channels = b.shape(inputs)[-1 if data_format == "channels_last" else 1]
+    kernel_in, filters = b.shape(kernel)[-2:]
+    if channels % kernel_in or filters % (channels // kernel_in):
+        raise ValueError(
+            f"conv(): the input's {channels} channels must be a multiple of the kernel's {kernel_in} input "
+            f"channels, and the kernel's {filters} output channels a multiple of the ratio (the groups); "
+            f"received inputs {b.shape(inputs)} and kernel {b.shape(kernel)} ({data_format})."
+        )
+    groups = channels // kernel_in
+    if groups == 1:
+        return b.conv(inputs, kernel, strides, padding, data_format, dilation_rate)
+    return b.grouped_conv(inputs, kernel, strides, padding, data_format, dilation_rate, groups)
+
+
+def depthwise_conv(
+    inputs: Any,
+    kernel: Any,
+    strides: int | Sequence[int] = 1,
+    padding: str = "valid",
+    data_format: str | None = None,
+    dilation_rate: int | Sequence[int] = 1,
+) -> Any:
+    """Depthwise N-d convolution: each input channel convolved with its own ``depth_multiplier`` filters;
+    ``kernel`` is ``(*kernel_size, in_channels, depth_multiplier)``, output channel ``c * depth_multiplier
+    + m`` comes from input channel ``c`` and ``kernel[..., c, m]`` (a grouped convolution with one group
+    per input channel)."""
+    b = active()
+    inputs, kernel = _value(inputs), _value(kernel)
+    n, strides, padding, dilation_rate = _conv_args(
+        b, "depthwise_conv", inputs, kernel, strides, padding, dilation_rate
     )
+    data_format = data_format or config.image_data_format()
+    channels = b.shape(inputs)[-1 if data_format == "channels_last" else 1]
+    kshape = b.shape(kernel)
+    if kshape[-2] != channels:
+        raise ValueError(
+            f"depthwise_conv(): the kernel's axis -2 must equal the input's {channels} channels, received "
+            f"inputs {b.shape(inputs)} and kernel {kshape} ({data_format})."
+        )
+    grouped = b.reshape(kernel, kshape[:n] + (1, channels * kshape[-1]))
+    return b.grouped_conv(inputs, grouped, strides, padding, data_format, dilation_rate, channels)
+
+
+def separable_conv(
+    inputs: Any,
+    depthwise_kernel: Any,
+    pointwise_kernel: Any,
+    strides: int | Sequence[int] = 1,
+    padding: str = "valid",
+    data_format: str | None = None,
+    dilation_rate: int | Sequence[int] = 1,
+) -> Any:
+    """Depthwise convolution (``depthwise_kernel`` ``(*kernel_size, in_channels, depth_multiplier)``, with
+    ``strides``, ``padding`` and ``dilation_rate``) followed by a pointwise one (``pointwise_kernel``
+    ``(1, ..., 1, in_channels * depth_multiplier, filters)``)."""
+    data_format = data_format or config.image_data_format()
+    outputs = depthwise_conv(inputs, depthwise_kernel, strides, padding, data_format, dilation_rate)
+    return conv(outputs, pointwise_kernel, 1, "valid", data_format)
+
+
+def conv_transpose(
+    inputs: Any,
+    kernel: Any,
+    strides: int | Sequence[int] = 1,
+    padding: str = "valid",
+    output_padding: int | Sequence[int] | None = None,
+    data_format: str | None = None,
+    dilation_rate: int | Sequence[int] = 1,
+) -> Any:
+    """N-d transposed convolution (the gradient of ``conv`` with respect to its input), as Keras's
+    ``Conv*DTranspose``; ``kernel`` is ``(*kernel_size, filters, in_channels)``. The output length of each
+    spatial axis is Keras's: ``"valid"`` ``(n - 1) * stride + (k - 1) * dilation + 1`` plus
+    ``output_padding`` (default ``max(stride - effective kernel, 0)``), ``"same"`` ``n * stride`` (with
+    ``output_padding``: ``(n - 1) * stride + effective kernel % 2 + output_padding``)."""
+    b = active()
+    inputs, kernel = _value(inputs), _value(kernel)
+    n, strides, padding, dilation_rate = _conv_args(
+        b, "conv_transpose", inputs, kernel, strides, padding, dilation_rate
+    )
+    data_format = data_format or config.image_data_format()
+    channels = b.shape(inputs)[-1 if data_format == "channels_last" else 1]
+    if b.shape(kernel)[-1] != channels:
+        raise ValueError(
+            f"conv_transpose(): the kernel's last axis must equal the input's {channels} channels, received "
+            f"inputs {b.shape(inputs)} and kernel {b.shape(kernel)} ({data_format})."
+        )
+    if output_padding is not None:
+        output_padding = _tuple(output_padding, n, "output_padding")
+        if min(output_padding) < 0:
+            raise ValueError(f"conv_transpose(): `output_padding` must be non-negative, received {output_padding}.")
+    return b.conv_transpose(inputs, kernel, strides, padding, data_format, dilation_rate, output_padding)
 
 
 def _pool(kind: str, inputs: Any, pool_size: Any, strides: Any, padding: str, data_format: str | None) -> Any:
@@ -176,6 +278,9 @@ __all__ = [
     "log_sigmoid",
     "one_hot",
     "conv",
+    "conv_transpose",
+    "depthwise_conv",
+    "separable_conv",
     "max_pool",
     "average_pool",
     "moments",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from unikeras.ops.core import shape as _shape
 from unikeras.ops.dispatch import active, primitive
 
 add = primitive("add")
@@ -129,11 +130,11 @@ def std(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
 
 def size(x: Any) -> int:
     """Number of elements."""
-    return math.prod(active().shape(x))
+    return math.prod(_shape(x))
 
 
 def ndim(x: Any) -> int:
-    return len(active().shape(x))
+    return len(_shape(x))
 
 
 __all__ = [

@@ -82,6 +82,9 @@ class Optimizer:
                 f"{self.name}.apply(): received {len(grads)} gradients for {len(trainable_variables)} variables."
             )
         self.update_step(list(grads), trainable_variables, self._learning_rate.value)
+        for variable in trainable_variables:
+            if variable.constraint is not None:
+                variable.assign(variable.constraint(variable.value))
         self.iterations.assign_add(1)
 
     def apply_gradients(self, grads_and_vars: Iterable[tuple[Any, Variable]]) -> None:
