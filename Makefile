@@ -20,7 +20,7 @@ demo: install
 	$(BIN)/python examples/digits_mlp.py
 
 test: install
-	UNIKERAS_REQUIRE_ALL_BACKENDS=$${UNIKERAS_REQUIRE_ALL_BACKENDS:-0} $(BIN)/python -m pytest -q tests
+	UNIKERAS_REQUIRE_ALL_BACKENDS=$${UNIKERAS_REQUIRE_ALL_BACKENDS:-0} $(BIN)/python -m pytest -q -n auto --maxprocesses=4 tests
 
 bench: install
 	$(BIN)/python benchmarks/fit_vs_native.py

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 import unikeras
 from unikeras import layers, ops
@@ -52,3 +53,21 @@ def test_variables_read_in_ops_and_arithmetic(backend):
     np.testing.assert_allclose(ops.convert_to_numpy(v * 3.0), [3.0, 6.0])
     v.assign_add(np.array([1.0, 1.0], dtype="float32"))
     np.testing.assert_allclose(np.asarray(v), [2.0, 3.0])
+
+
+@pytest.mark.parametrize("scalar_side", ["x", "y"])
+def test_where_with_a_python_scalar_branch_routes_gradients_to_the_tensor(backend, scalar_side):
+    values = np.array([1.0, -2.0, 3.0, -0.5], "float32")
+    v = unikeras.Variable(values)
+    positive = values > 0
+
+    def loss():
+        x = v.value
+        picked = (
+            ops.where(ops.greater(x, 0.0), x, -5.0) if scalar_side == "y" else ops.where(ops.greater(x, 0.0), 7.0, x)
+        )
+        return ops.sum(ops.multiply(picked, 3.0))
+
+    _, (grad,) = ops.value_and_grad(loss, [v])()
+    expected = np.where(positive, 3.0, 0.0) if scalar_side == "y" else np.where(positive, 0.0, 3.0)
+    np.testing.assert_array_equal(ops.convert_to_numpy(grad), expected)

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 import scipy.special
 
+import unikeras
 from tests.reference import conv as ref
 from unikeras.backends.base import Backend, BackendError, conv_transpose_geometry
 from unikeras.variables import Variable
@@ -1737,3 +1738,10 @@ def test_apply_adam(backend, amsgrad):
             check(backend, vs[i].value, ev[i].astype(np.float32), atol=1e-7)
             if amsgrad:
                 check(backend, vhats[i].value, evh[i].astype(np.float32), atol=1e-7)
+
+
+def test_to_numpy_of_a_0d_tensor_and_variable_is_an_array(backend):
+    scalar = backend.convert_to_tensor(np.float32(2.5))
+    assert type(backend.to_numpy(scalar)) is np.ndarray and backend.to_numpy(scalar).shape == ()
+    weight = unikeras.Variable(np.float32(1.5))
+    assert type(weight.numpy()) is np.ndarray and weight.numpy().shape == ()

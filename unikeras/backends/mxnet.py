@@ -368,6 +368,12 @@ class MXNetBackend(Backend):
             condition = self.convert_to_tensor(condition)
         if type(x) is not _ND or type(y) is not _ND:
             x, y = self._operands(x, y)
+            # MXNet 1.9.1's scalar forms of `where` have their gradients swapped between the two
+            # branches (measured): pass the scalar as a 0-d array of the tensor's dtype instead
+            if type(x) is not _ND:
+                x = mnp.array(x, dtype=y.dtype)
+            elif type(y) is not _ND:
+                y = mnp.array(y, dtype=x.dtype)
         return mnp.where(condition, x, y)
 
     # ------------------------------------------------------------------ reductions

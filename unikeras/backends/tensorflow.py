@@ -135,7 +135,7 @@ class TensorFlowBackend(Backend):
         if isinstance(x, (tf.Tensor, tf.Variable)):
             if x.dtype == tf.bfloat16:
                 x = tf.cast(x, tf.float32)
-            return x.numpy()
+            return np.asarray(x.numpy())  # a 0-d tensor's .numpy() is a NumPy scalar, not an array
         return np.asarray(x)
 
     def cast(self, x: Tensor, dtype: str) -> Tensor:

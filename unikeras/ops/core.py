@@ -33,6 +33,7 @@ def convert_to_numpy(x: Any) -> np.ndarray:
 
 
 def is_tensor(x: Any) -> bool:
+    """Whether ``x`` is a native tensor of the active backend."""
     return active().is_tensor(x)
 
 

@@ -22,20 +22,24 @@ def gelu(x: Any, approximate: bool = True) -> Any:
 
 
 def relu6(x: Any) -> Any:
+    """``min(max(x, 0), 6)``."""
     return active().clip(x, 0.0, 6.0)
 
 
 def leaky_relu(x: Any, negative_slope: float = 0.2) -> Any:
+    """``x`` where ``x >= 0``, else ``negative_slope * x``."""
     b = active()
     return b.where(b.greater_equal(x, 0.0), x, b.multiply(x, negative_slope))
 
 
 def elu(x: Any, alpha: float = 1.0) -> Any:
+    """``x`` where ``x > 0``, else ``alpha * (exp(x) - 1)``."""
     b = active()
     return b.where(b.greater(x, 0.0), x, b.multiply(b.expm1(b.minimum(x, 0.0)), alpha))
 
 
 def selu(x: Any) -> Any:
+    """Scaled ELU with the self-normalizing constants (``scale * elu(x, alpha)``)."""
     alpha, scale = 1.6732632423543772, 1.0507009873554805
     return active().multiply(elu(x, alpha), scale)
 
@@ -47,11 +51,13 @@ def softplus(x: Any) -> Any:
 
 
 def softsign(x: Any) -> Any:
+    """``x / (|x| + 1)``."""
     b = active()
     return b.divide(x, b.add(b.abs(x), 1.0))
 
 
 def silu(x: Any) -> Any:
+    """``x * sigmoid(x)`` (also ``swish``)."""
     b = active()
     return b.multiply(x, b.sigmoid(x))
 
@@ -60,11 +66,13 @@ swish = silu
 
 
 def hard_sigmoid(x: Any) -> Any:
+    """``clip(x / 6 + 0.5, 0, 1)`` (Keras 3's piecewise-linear sigmoid)."""
     b = active()
     return b.clip(b.add(b.multiply(x, 1.0 / 6.0), 0.5), 0.0, 1.0)
 
 
 def hard_silu(x: Any) -> Any:
+    """``x * hard_sigmoid(x)`` (also ``hard_swish``)."""
     return active().multiply(x, hard_sigmoid(x))
 
 
@@ -72,6 +80,7 @@ hard_swish = hard_silu
 
 
 def log_sigmoid(x: Any) -> Any:
+    """``log(sigmoid(x))`` without overflow."""
     return active().negative(softplus(active().negative(x)))
 
 

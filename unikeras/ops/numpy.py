@@ -134,6 +134,7 @@ def size(x: Any) -> int:
 
 
 def ndim(x: Any) -> int:
+    """Number of axes."""
     return len(_shape(x))
 
 
