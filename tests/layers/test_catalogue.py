@@ -342,3 +342,11 @@ def test_base_layer_subclass(backend, rng):
     clone = Scale.from_config(layer.get_config())
     assert _comparable(clone.get_config()) == _comparable(layer.get_config())
     assert set(layer.get_config()) - {"build_input_shape"} <= set(keras.layers.Layer(name="k").get_config())
+
+
+@pytest.mark.parametrize("name", list(CATALOGUE))
+def test_supports_masking_matches_keras(name):
+    entry = CATALOGUE[name]
+    layer = getattr(unikeras.layers, entry.cls)(**entry.arguments(unikeras))
+    theirs = getattr(keras.layers, entry.cls)(**entry.arguments(keras))
+    assert layer.supports_masking == theirs.supports_masking

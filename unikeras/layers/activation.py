@@ -12,6 +12,8 @@ from unikeras.ops.dispatch import active
 class Activation(Layer):
     """Applies an activation function by name or callable."""
 
+    supports_masking = True
+
     def __init__(self, activation: Any, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.activation = activations.get(activation)
@@ -31,6 +33,8 @@ class ReLU(Layer):
         negative_slope: slope below ``threshold``.
         threshold: inputs below it are scaled by ``negative_slope``.
     """
+
+    supports_masking = True
 
     def __init__(
         self, max_value: float | None = None, negative_slope: float = 0.0, threshold: float = 0.0, **kwargs: Any
@@ -57,6 +61,8 @@ class ReLU(Layer):
 class LeakyReLU(Layer):
     """``x`` for ``x >= 0``, ``negative_slope * x`` otherwise (Keras default slope 0.3)."""
 
+    supports_masking = True
+
     def __init__(self, negative_slope: float = 0.3, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         if negative_slope < 0:
@@ -73,6 +79,8 @@ class LeakyReLU(Layer):
 class ELU(Layer):
     """``x`` for ``x > 0``, ``alpha * (exp(x) - 1)`` otherwise."""
 
+    supports_masking = True
+
     def __init__(self, alpha: float = 1.0, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.alpha = alpha
@@ -86,6 +94,8 @@ class ELU(Layer):
 
 class Softmax(Layer):
     """Softmax over ``axis`` (an int or a tuple of ints)."""
+
+    supports_masking = True
 
     def __init__(self, axis: int | tuple[int, ...] = -1, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -110,6 +120,8 @@ class PReLU(Layer):
         alpha_initializer: initializer of ``alpha`` (``"zeros"``).
         shared_axes: axes (1-based, batch excluded) along which ``alpha`` is shared.
     """
+
+    supports_masking = True
 
     def __init__(self, alpha_initializer: Any = "zeros", shared_axes: Any = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)

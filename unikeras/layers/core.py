@@ -25,6 +25,8 @@ class Dense(Layer):
             (``"max_norm"``, ``"non_neg"``, ``"unit_norm"``, ...).
     """
 
+    supports_masking = True
+
     def __init__(
         self,
         units: int,

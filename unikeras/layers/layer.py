@@ -46,41 +46,6 @@ def to_snake_case(name: str) -> str:
     return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower()
 
 
-# Keras layers that pass a mask through unchanged (``supports_masking = True`` in Keras 3) whose
-# classes live in modules other than this one; set on unikeras's own classes of these names.
-# The merge layers get the logical and of their inputs' masks (``Layer.compute_mask``).
-_KERAS_MASK_PASSING = frozenset(
-    {
-        "Activation",
-        "ActivityRegularization",
-        "Add",
-        "AlphaDropout",
-        "Average",
-        "BatchNormalization",
-        "Dense",
-        "Dropout",
-        "ELU",
-        "GaussianDropout",
-        "GaussianNoise",
-        "GroupNormalization",
-        "Identity",
-        "LayerNormalization",
-        "LeakyReLU",
-        "Maximum",
-        "Minimum",
-        "Multiply",
-        "PReLU",
-        "ReLU",
-        "Rescaling",
-        "Softmax",
-        "SpatialDropout1D",
-        "SpatialDropout2D",
-        "SpatialDropout3D",
-        "Subtract",
-        "UnitNormalization",
-    }
-)
-
 _MASK_ATTR = "_keras_mask"
 _mask_registry: dict[int, tuple[weakref.ref, Any]] = {}
 
@@ -186,11 +151,8 @@ class Layer:
         cls._no_mask_work = not cls._overrides_compute_mask and cls._call_and_mask is Layer._call_and_mask
         if "build" in cls.__dict__:
             cls.build = _marking_built(cls.__dict__["build"])
-        if "supports_masking" not in cls.__dict__:
-            if "compute_mask" in cls.__dict__ or (
-                cls.__name__ in _KERAS_MASK_PASSING and cls.__module__.startswith("unikeras.")
-            ):
-                cls.supports_masking = True
+        if "supports_masking" not in cls.__dict__ and "compute_mask" in cls.__dict__:
+            cls.supports_masking = True  # a layer that computes its output mask handles masks
 
     def __init__(
         self,

@@ -45,6 +45,8 @@ def _broadcast_pair(a: tuple, b: tuple) -> tuple | None:
 class _Merge(Layer):
     """Elementwise merge of a list of inputs (shapes broadcast NumPy-style)."""
 
+    supports_masking = True
+
     _exactly: int | None = None
 
     def build(self, input_shape: Any) -> None:
@@ -198,6 +200,8 @@ class Dot(Layer):
         normalize: L2-normalize both inputs along ``axes`` first (cosine proximity).
     """
 
+    supports_masking = True
+
     def __init__(self, axes: int | tuple[int, int], normalize: bool = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         if isinstance(axes, int) and not isinstance(axes, bool):
@@ -263,6 +267,9 @@ class Dot(Layer):
         if len(out_letters) == 1:
             out = b.reshape(out, (out_shape[0], 1))
         return out
+
+    def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
+        return None  # the contracted axes are gone: no output mask, as in Keras
 
     def get_config(self) -> dict:
         return {**super().get_config(), "axes": list(self.axes), "normalize": self.normalize}

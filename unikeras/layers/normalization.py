@@ -48,6 +48,8 @@ def _check_positive(layer: str, name: str, value: Any) -> float:
 class _Normalization(Layer):
     """Shared by the layers with a learned ``gamma`` (scale) and ``beta`` (offset) per normalized index."""
 
+    supports_masking = True
+
     def __init__(
         self,
         axis: Any,
@@ -414,6 +416,8 @@ class UnitNormalization(Layer):
     Args:
         axis: int or sequence of ints, the axes the norm is taken over (``-1``).
     """
+
+    supports_masking = True
 
     supports_masking = True  # as in Keras: a mask passes through unchanged
 

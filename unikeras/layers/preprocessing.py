@@ -21,6 +21,8 @@ class Rescaling(Layer):
         offset: float added after scaling (0.0).
     """
 
+    supports_masking = True
+
     def __init__(self, scale: Any, offset: Any = 0.0, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.scale = scale
@@ -60,6 +62,8 @@ class Normalization(Layer):
         variance: optional variance of the same shape as ``mean``.
         invert: if ``True``, the layer undoes the normalization: ``mean + inputs * sqrt(variance)``.
     """
+
+    supports_masking = True
 
     supports_masking = True  # as in Keras: a mask passes through unchanged
 

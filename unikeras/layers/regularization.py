@@ -19,6 +19,8 @@ class Dropout(Layer):
         seed: optional int seed of this layer's random stream.
     """
 
+    supports_masking = True
+
     def __init__(self, rate: float, noise_shape: tuple | None = None, seed: int | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         if not 0.0 <= rate < 1.0:
@@ -46,6 +48,8 @@ class GaussianNoise(Layer):
         seed: optional int seed of this layer's random stream.
     """
 
+    supports_masking = True
+
     def __init__(self, stddev: float, seed: int | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         if not isinstance(stddev, (int, float)) or isinstance(stddev, bool) or stddev < 0:
@@ -69,6 +73,8 @@ class GaussianNoise(Layer):
 
 class _SpatialDropout(Layer):
     """Drops whole channels (feature maps) with probability ``rate`` during training."""
+
+    supports_masking = True
 
     _rank = 3
 
