@@ -120,23 +120,24 @@ class KerasTensor:
 
 class Node:
     """One call of ``layer`` on symbolic ``inputs`` (a KerasTensor or a list of them), with the
-    call's keyword arguments; ``outputs`` are the KerasTensors it produced.
+    call's further positional and keyword arguments; ``outputs`` are the KerasTensors it produced.
 
-    KerasTensors among the keyword arguments (``initial_state=[h, c]``, ``mask=m``) are inputs of the
+    KerasTensors among the further arguments (``initial_state=[h, c]``, ``mask=m``) are inputs of the
     node too: ``parents`` lists them after the positional inputs, and a functional model substitutes
     their values when it runs the node."""
 
-    __slots__ = ("layer", "inputs", "kwargs", "outputs")
+    __slots__ = ("layer", "inputs", "args", "kwargs", "outputs")
 
-    def __init__(self, layer: Any, inputs: Any, kwargs: dict) -> None:
+    def __init__(self, layer: Any, inputs: Any, kwargs: dict, args: tuple = ()) -> None:
         self.layer = layer
         self.inputs = inputs
+        self.args = args  # further positional arguments of the call (``layer(x, y)``)
         self.kwargs = kwargs
         self.outputs: Any = None
 
     @property
     def parents(self) -> list[KerasTensor]:
-        return symbolic_leaves(self.inputs) + symbolic_leaves(self.kwargs)
+        return symbolic_leaves(self.inputs) + symbolic_leaves(self.args) + symbolic_leaves(self.kwargs)
 
 
 def symbolic_leaves(structure: Any) -> list[KerasTensor]:

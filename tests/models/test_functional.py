@@ -85,3 +85,54 @@ def test_disconnected_graph_and_wrong_data_are_named(backend):
     model.compile(optimizer="sgd", loss="mse")
     with pytest.raises(ValueError, match=r"Input 'a'.*expects shape \(None, 3\).*\(None, 4\)"):
         model.fit(np.zeros((8, 4)), np.zeros((8, 1)), verbose=0)
+
+
+class _Mix(layers.Layer):
+    """``x + scale * y``: a custom layer taking two tensors as positional arguments."""
+
+    def call(self, x, y, scale=1.0):
+        return ops.add(x, ops.multiply(y, scale))
+
+
+class _Linear(layers.Layer):
+    """A custom layer without compute_output_shape: its symbolic shape is found by running it."""
+
+    def __init__(self, units, **kwargs):
+        super().__init__(**kwargs)
+        self.units = units
+
+    def build(self, input_shape):
+        self.w = self.add_weight((input_shape[-1], self.units), "ones")
+
+    def call(self, inputs):
+        return ops.argmax(ops.matmul(inputs, self.w), axis=-1), ops.matmul(inputs, self.w)
+
+    def get_config(self):
+        return {**super().get_config(), "units": self.units}
+
+
+def test_positional_tensor_arguments_are_node_inputs(backend, rng):
+    a, b = unikeras.Input((3,)), unikeras.Input((3,))
+    mixed = _Mix()(a, b, scale=2.0)
+    model = unikeras.Model([a, b], layers.Dense(2)(mixed))
+    x, y = rng.standard_normal((4, 3)).astype("float32"), rng.standard_normal((4, 3)).astype("float32")
+    kernel, bias = model.get_weights()
+    np.testing.assert_allclose(ops.convert_to_numpy(model([x, y])), (x + 2 * y) @ kernel + bias, rtol=1e-5, atol=1e-6)
+    config = model.get_config()
+    call = next(spec for spec in config["layers"] if spec["class_name"] == "_Mix")["inbound_nodes"][0]
+    assert [t["config"]["keras_history"][0] for t in call["args"]] == [a.layer.name, b.layer.name]  # Keras's layout
+    assert call["kwargs"] == {"scale": 2.0}
+    clone = unikeras.Model.from_config(config, custom_objects={"_Mix": _Mix})
+    clone.set_weights(model.get_weights())
+    np.testing.assert_allclose(ops.convert_to_numpy(clone([x, y])), ops.convert_to_numpy(model([x, y])), rtol=1e-6)
+
+
+def test_custom_layer_without_compute_output_shape_gets_real_shapes(backend, rng):
+    inputs = unikeras.Input((5,))
+    layer = _Linear(4)
+    labels, scores = layer(inputs)
+    assert (labels.shape, labels.dtype, scores.shape, scores.dtype) == ((None,), "int32", (None, 4), "float32")
+    model = unikeras.Model(inputs, layers.Dense(1)(scores))  # the next layer is built on (None, 4)
+    assert model.layers[-1].get_weights()[0].shape == (4, 1)
+    x = rng.standard_normal((3, 5)).astype("float32")
+    assert ops.convert_to_numpy(model(x)).shape == (3, 1)

@@ -391,7 +391,9 @@ class Layer:
 
     def __call__(self, inputs: Any, *args: Any, training: bool | None = None, **kwargs: Any) -> Any:
         if isinstance(inputs, KerasTensor) or _holds_symbolic(inputs):
-            return self._symbolic_call(inputs, kwargs)
+            return self._symbolic_call(inputs, kwargs, args) if args else self._symbolic_call(inputs, kwargs)
+        if args and _holds_symbolic(args):
+            return self._symbolic_call(inputs, kwargs, args)
         if _loss_adders and not _OutermostCall.depth:
             return outermost_call(self, Layer.__call__, inputs, *args, training=training, **kwargs)
         mask = kwargs.get("mask") if kwargs else None
@@ -466,27 +468,37 @@ class Layer:
             return x
         return backend.convert_to_tensor(x, self.dtype if _is_float_like(x) else None)
 
-    def _symbolic_call(self, inputs: Any, kwargs: dict | None = None) -> Any:
-        """Shapes only: build if needed and return KerasTensors recording this call (a node)."""
+    def _symbolic_call(self, inputs: Any, kwargs: dict | None = None, args: tuple = ()) -> Any:
+        """Shapes only: build if needed and return KerasTensors recording this call (a node).
+
+        The output shapes come from ``compute_output_shape``; a call with tensors among further
+        positional arguments, and a user-defined layer that does not override
+        ``compute_output_shape``, are run once on small arrays of ones to find them."""
         if isinstance(inputs, KerasTensor):
             shapes: Any = inputs.shape
             if self.built:
                 self._check_input_shape(shapes)
         else:
-            shapes = [x.shape for x in inputs]
+            shapes = [getattr(x, "shape", None) for x in inputs]
         if not self.built:
             self._maybe_build(shapes)
-        output_shape = self.compute_output_shape(shapes)
-        node = Node(self, inputs, dict(kwargs or {}))
+        kwargs = dict(kwargs or {})
+        dtypes: list[str] = []
+        if args or _infers_output_shape(type(self)):
+            output_shape, dtypes = _probe_output_specs(self, inputs, tuple(args), kwargs)
+        else:
+            output_shape = self.compute_output_shape(shapes)
+        node = Node(self, inputs, kwargs, tuple(args))
         if _is_shape_list(output_shape):
             self._output_shape = [tuple(s) for s in output_shape]
             node.outputs = [
-                KerasTensor(tuple(s), dtype=self.dtype, layer=self, node=node, index=i)
+                KerasTensor(tuple(s), dtype=dtypes[i] if dtypes else self.dtype, layer=self, node=node, index=i)
                 for i, s in enumerate(output_shape)
             ]
         else:
             self._output_shape = tuple(output_shape)
-            node.outputs = KerasTensor(tuple(output_shape), dtype=self.dtype, layer=self, node=node)
+            dtype = dtypes[0] if dtypes else self.dtype
+            node.outputs = KerasTensor(tuple(output_shape), dtype=dtype, layer=self, node=node)
         return node.outputs
 
     # ------------------------------------------------------------------ weights as NumPy
@@ -552,6 +564,49 @@ def outermost_call(layer: Layer, method: Any, *args: Any, **kwargs: Any) -> Any:
         return method(layer, *args, **kwargs)
     finally:
         _OutermostCall.depth -= 1
+
+
+def _infers_output_shape(cls: type) -> bool:
+    """A layer defined outside unikeras that keeps the base ``compute_output_shape`` (the identity)."""
+    return cls.compute_output_shape is Layer.compute_output_shape and not cls.__module__.startswith("unikeras.")
+
+
+_PROBE_SIZES = (2, 3)  # unknown axes are probed with two sizes; output axes that follow them are unknown
+
+
+def _probe_output_specs(layer: Layer, inputs: Any, args: tuple, kwargs: dict) -> tuple[Any, list[str]]:
+    """Output shape(s) and dtypes of ``layer``'s call on symbolic arguments, found by running it (in
+    inference mode) on arrays of ones; random-stream positions and per-call losses are left as they were."""
+    from unikeras.symbolic import substitute, symbolic_leaves
+
+    tensors = symbolic_leaves([inputs, list(args), kwargs])
+    subtree = list(layer._flatten_layers())
+    seeds = [(g.state, g.state.value) for sub in subtree for g in sub._seed_generators]
+    call_losses = [(sub, list(sub._call_losses)) for sub in subtree]
+    backend = layer._backend or backends.current()
+    runs = []
+    try:
+        with backends.activated(backend):
+            for size in _PROBE_SIZES:
+                values = {
+                    id(t): backend.ones(tuple(size if d is None else d for d in t.shape), t.dtype) for t in tensors
+                }
+                outputs, _ = layer._masked_call(
+                    substitute(inputs, values), None, substitute(args, values), False, substitute(kwargs, values)
+                )
+                several = isinstance(outputs, (list, tuple))
+                runs.append(list(outputs) if several else [outputs])
+    finally:
+        for state, value in seeds:
+            state.assign(value)
+        for sub, losses in call_losses:
+            sub._call_losses = losses
+    shapes = []
+    for outputs in zip(*runs):
+        dims = [backend.shape(t) for t in outputs]
+        shapes.append(tuple(d0 if all(d[i] == d0 for d in dims) else None for i, d0 in enumerate(dims[0])))
+    dtypes = [backend.dtype_name(t) for t in runs[0]]
+    return (shapes if several else shapes[0]), dtypes
 
 
 def _marking_built(build: Any) -> Any:

@@ -142,9 +142,9 @@ class OpLayer(Layer):
     def _returns_list(self) -> bool:
         return self.op in ("split", "moments", "top_k", "unstack")
 
-    def _symbolic_call(self, inputs: Any, kwargs: dict | None = None) -> Any:
+    def _symbolic_call(self, inputs: Any, kwargs: dict | None = None, args: tuple = ()) -> Any:
         self._input_specs = inputs if isinstance(inputs, list) else [inputs]
-        return super()._symbolic_call(inputs, kwargs)
+        return super()._symbolic_call(inputs, kwargs, args)
 
     def get_config(self) -> dict:
         return {

@@ -177,7 +177,8 @@ class Functional(Model):
                 in_mask = [masks.get(id(t)) if isinstance(t, KerasTensor) else None for t in node.inputs]
                 if all(m is None for m in in_mask):
                     in_mask = None
-            result, out_mask = node.layer._masked_call(args, in_mask, (), training, kwargs)
+            extra = substitute(node.args, values) if node.args else ()
+            result, out_mask = node.layer._masked_call(args, in_mask, extra, training, kwargs)
             outputs = node.outputs
             if isinstance(outputs, KerasTensor):
                 values[id(outputs)] = result

@@ -51,7 +51,10 @@ def functional_config(model: Any) -> dict:
         if id(layer) in seen:
             continue
         seen.add(id(layer))
-        inbound = [{"args": [encode(n.inputs)], "kwargs": encode(n.kwargs)} for n in calls[id(layer)]]
+        inbound = [
+            {"args": [encode(n.inputs), *(encode(a) for a in n.args)], "kwargs": encode(n.kwargs)}
+            for n in calls[id(layer)]
+        ]
         layers.append({**serialization.serialize(layer), "name": layer.name, "inbound_nodes": inbound})
 
     def refs(structure: Any) -> Any:
