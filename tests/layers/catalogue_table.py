@@ -33,10 +33,6 @@ class Entry:
             ``None`` for layers whose rank is not constrained (the reason in a comment).
         round_trip: whether ``from_config(get_config())`` recreates the layer (``False`` with a reason
             in a comment where it deliberately raises).
-        xfail: check name -> reason for a known failure, reported to the lead; the key is
-            ``"check"`` (every backend) or ``"check:backend"``. The checks are ``shapes``, ``config``,
-            ``keras``, ``keras_config_keys``, ``keras_config_values``, ``wrong_rank`` (a new layer) and
-            ``wrong_rank_built`` (a layer already built on the right input).
     """
 
     cls: str
@@ -45,7 +41,6 @@ class Entry:
     int_high: int | None = None
     wrong_rank: Shape | None = None
     round_trip: bool = True
-    xfail: dict[str, str] = field(default_factory=dict)
 
     def arguments(self, package: Any) -> dict:
         return self.kwargs(package) if callable(self.kwargs) else dict(self.kwargs)

@@ -7,9 +7,6 @@ same output; weight names, shapes, order, trainability and parameter count equal
 same constructor, and with Keras's weights copied in, the output equals Keras's; the config's keys
 are Keras's names and the values of shared keys Keras's; an input of a rank the layer rejects
 raises a ValueError naming the layer, both while building and once built.
-
-A known failure is listed in the entry's ``xfail`` (check name, or ``check:backend``) and runs as a
-strict xfail, so it is reported until fixed and fails once it passes.
 """
 
 from __future__ import annotations
@@ -26,7 +23,6 @@ import numpy as np
 import pytest
 
 import unikeras
-from tests.conftest import BACKENDS
 from tests.layers.catalogue_table import CATALOGUE, OUTSIDE_TABLE, Entry, build_catalogue_layer, make_inputs
 from unikeras import layers, ops
 from unikeras.layers.layer import Layer
@@ -34,17 +30,8 @@ from unikeras.layers.layer import Layer
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 import keras  # noqa: E402 - a test dependency, never one of unikeras
 
-CHECKS = ("shapes", "config", "keras", "keras_config_keys", "keras_config_values", "wrong_rank", "wrong_rank_built")
 NAMES = sorted(CATALOGUE)
 RANKED = sorted(name for name, entry in CATALOGUE.items() if entry.wrong_rank is not None)
-
-
-def _expect_known_failure(request: pytest.FixtureRequest, entry: Entry, check: str, backend: str | None) -> None:
-    reason = entry.xfail.get(check)
-    if reason is None and backend is not None:
-        reason = entry.xfail.get(f"{check}:{backend}")
-    if reason is not None:
-        request.applymarker(pytest.mark.xfail(strict=True, reason=reason))
 
 
 def _rng(name: str) -> np.random.Generator:
@@ -113,18 +100,14 @@ def test_table_entries_name_exported_keras_classes():
         assert entry.cls in layers.__all__, f"{entry.cls} is not exported by unikeras.layers"
         assert getattr(layers, entry.cls).__name__ == entry.cls, f"{key}: name an alias's class, not the alias"
         assert hasattr(keras.layers, entry.cls), f"{entry.cls} is not a Keras layer"
-        for check in entry.xfail:
-            name, _, backend = check.partition(":")
-            assert name in CHECKS and backend in ("", *BACKENDS), f"{key}: unknown xfail key {check!r}"
     for name in OUTSIDE_TABLE:
         assert name in layers.__all__ and name not in CATALOGUE, name
 
 
 # ---------------------------------------------------------------------- shapes
 @pytest.mark.parametrize("name", NAMES)
-def test_output_shape_matches_compute_output_shape_and_symbolic(backend, name, request):
+def test_output_shape_matches_compute_output_shape_and_symbolic(backend, name):
     entry = CATALOGUE[name]
-    _expect_known_failure(request, entry, "shapes", backend.name)
     layer, x = build_catalogue_layer(entry, _rng(name))
     real = _shapes(_np(layer(x, training=False)))
     assert real == _shapes(_np(layer(x, training=True))), "training mode changed the output shape"
@@ -143,9 +126,8 @@ def _normalize(shape: Any) -> Any:
 
 # ---------------------------------------------------------------------- config
 @pytest.mark.parametrize("name", NAMES)
-def test_config_round_trip_gives_the_same_layer(backend, name, request):
+def test_config_round_trip_gives_the_same_layer(backend, name):
     entry = CATALOGUE[name]
-    _expect_known_failure(request, entry, "config", backend.name)
     layer, x = build_catalogue_layer(entry, _rng(name))
     expected = _outputs(layer(x, training=False))
     config = layer.get_config()
@@ -203,9 +185,8 @@ def _keras_reference(name: str) -> dict:
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_weights_and_output_match_keras(backend, name, request):
+def test_weights_and_output_match_keras(backend, name):
     entry = CATALOGUE[name]
-    _expect_known_failure(request, entry, "keras", backend.name)
     ref = _keras_reference(name)
     layer, _ = build_catalogue_layer(entry, _rng(name))
     layer(ref["x"])
@@ -222,11 +203,10 @@ def test_weights_and_output_match_keras(backend, name, request):
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_config_keys_are_keras_names(name, request):
+def test_config_keys_are_keras_names(name):
     """Every key of our config is a key of Keras's config or an argument of Keras's constructor for
     the same layer: no invented names, and Keras's ``from_config`` accepts ours."""
     entry = CATALOGUE[name]
-    _expect_known_failure(request, entry, "keras_config_keys", None)
     layer, _ = build_catalogue_layer(entry, _rng(name))
     ours = set(layer.get_config()) - {"build_input_shape"}
     keras_cls = getattr(keras.layers, entry.cls)
@@ -259,11 +239,10 @@ def _plain(value: Any) -> Any:
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_config_values_match_keras(name, request):
+def test_config_values_match_keras(name):
     """Built from the same constructor arguments, the keys both configs have hold the same values:
     Keras's defaults and Keras's normalized forms (``kernel_size=2`` -> ``[2, 2]``)."""
     entry = CATALOGUE[name]
-    _expect_known_failure(request, entry, "keras_config_values", None)
     ours, _ = build_catalogue_layer(entry, _rng(name))
     theirs = getattr(keras.layers, entry.cls)(**entry.arguments(keras)).get_config()
     differences = {
@@ -277,10 +256,9 @@ def test_config_values_match_keras(name, request):
 
 # ---------------------------------------------------------------------- input rank
 @pytest.mark.parametrize("name", RANKED)
-def test_wrong_input_rank_raises_naming_the_layer(backend, name, request):
+def test_wrong_input_rank_raises_naming_the_layer(backend, name):
     """A new layer called (eagerly or symbolically) on an input of the wrong rank; Keras rejects it too."""
     entry = CATALOGUE[name]
-    _expect_known_failure(request, entry, "wrong_rank", backend.name)
     bad = _rng(name).standard_normal(entry.wrong_rank).astype("float32")
     with pytest.raises(ValueError):  # the table's mark agrees with Keras
         getattr(keras.layers, entry.cls)(**entry.arguments(keras))(bad)
@@ -293,10 +271,9 @@ def test_wrong_input_rank_raises_naming_the_layer(backend, name, request):
 
 
 @pytest.mark.parametrize("name", RANKED)
-def test_wrong_input_rank_raises_naming_the_layer_once_built(backend, name, request):
+def test_wrong_input_rank_raises_naming_the_layer_once_built(backend, name):
     """A layer built on the right input, then called (eagerly or symbolically) on the wrong rank."""
     entry = CATALOGUE[name]
-    _expect_known_failure(request, entry, "wrong_rank_built", backend.name)
     bad = _rng(name).standard_normal(entry.wrong_rank).astype("float32")
     layer, x = build_catalogue_layer(entry, _rng(name))
     layer(x)

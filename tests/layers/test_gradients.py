@@ -215,9 +215,6 @@ FLOAT32_FALLBACK: dict[tuple[str, str], str] = {
     ),
 }
 
-# (case, backend) -> a known failure, reported to the lead; runs as a strict xfail until fixed.
-KNOWN_FAILURES: dict[tuple[str, str], str] = {}
-
 ENTRIES_PER_WEIGHT = 12
 FLOAT64 = {"h": 1e-6, "rtol": 1e-5, "atol": 1e-7}
 FLOAT32 = {"h": 1e-3, "rtol": 2e-2, "atol": 1e-3}
@@ -246,9 +243,7 @@ def _randomize_weights(layer: Layer, rng: np.random.Generator) -> list[np.ndarra
 
 
 @pytest.mark.parametrize("case", list(GRADIENT_CASES))
-def test_gradients_match_finite_differences(backend, rng, case, request):
-    if (case, backend.name) in KNOWN_FAILURES:
-        request.applymarker(pytest.mark.xfail(strict=True, reason=KNOWN_FAILURES[(case, backend.name)]))
+def test_gradients_match_finite_differences(backend, rng, case):
     dtype = "float32" if (case, backend.name) in FLOAT32_FALLBACK else "float64"
     tol = FLOAT32 if dtype == "float32" else FLOAT64
     layer, spec, kwargs = GRADIENT_CASES[case](dtype)
@@ -318,7 +313,7 @@ def test_gradients_match_finite_differences(backend, rng, case, request):
 
 
 def test_fallbacks_and_known_failures_name_real_cases():
-    for case, backend_name in [*FLOAT32_FALLBACK, *KNOWN_FAILURES]:
+    for case, backend_name in FLOAT32_FALLBACK:
         assert case in GRADIENT_CASES and backend_name in BACKENDS, (case, backend_name)
 
 
