@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from unikeras import config
@@ -105,5 +106,127 @@ def _log_probabilities(y_pred: Any, from_logits: bool, axis: int) -> Any:
     return b.log(b.clip(probs, eps, 1.0 - eps))
 
 
+def mean_absolute_percentage_error(y_true: Any, y_pred: Any) -> Any:
+    """``100 * mean(|y_true - y_pred| / max(|y_true|, epsilon), axis=-1)``."""
+    b = active()
+    y_true, y_pred = _float_pair(y_true, y_pred)
+    diff = b.divide(b.abs(b.subtract(y_true, y_pred)), b.maximum(b.abs(y_true), config.epsilon()))
+    return b.multiply(b.mean(diff, axis=-1), 100.0)
+
+
+def mean_squared_logarithmic_error(y_true: Any, y_pred: Any) -> Any:
+    """``mean((log(1 + max(y_pred, eps)) - log(1 + max(y_true, eps)))**2, axis=-1)``."""
+    b = active()
+    y_true, y_pred = _float_pair(y_true, y_pred)
+    eps = config.epsilon()
+    first, second = b.log1p(b.maximum(y_pred, eps)), b.log1p(b.maximum(y_true, eps))
+    return b.mean(b.square(b.subtract(first, second)), axis=-1)
+
+
+def huber(y_true: Any, y_pred: Any, delta: float = 1.0) -> Any:
+    """Mean over the last axis of ``0.5 e**2`` where ``|e| <= delta``, else ``delta (|e| - 0.5 delta)``
+    (``e = y_pred - y_true``)."""
+    b = active()
+    y_true, y_pred = _float_pair(y_true, y_pred)
+    error = b.subtract(y_pred, y_true)
+    abs_error = b.abs(error)
+    quadratic = b.multiply(b.square(error), 0.5)
+    linear = b.subtract(b.multiply(abs_error, delta), 0.5 * delta * delta)
+    return b.mean(b.where(b.less_equal(abs_error, delta), quadratic, linear), axis=-1)
+
+
+def log_cosh(y_true: Any, y_pred: Any) -> Any:
+    """``mean(log(cosh(y_pred - y_true)), axis=-1)``, computed as ``x + softplus(-2x) - log 2``."""
+    from unikeras.ops.nn import softplus
+
+    b = active()
+    y_true, y_pred = _float_pair(y_true, y_pred)
+    x = b.subtract(y_pred, y_true)
+    return b.mean(b.subtract(b.add(x, softplus(b.multiply(x, -2.0))), math.log(2.0)), axis=-1)
+
+
+def kl_divergence(y_true: Any, y_pred: Any) -> Any:
+    """``sum(t * log(t / p), axis=-1)`` with both clipped to ``[epsilon, 1]``."""
+    b = active()
+    y_true, y_pred = _float_pair(y_true, y_pred)
+    eps = config.epsilon()
+    t, p = b.clip(y_true, eps, 1.0), b.clip(y_pred, eps, 1.0)
+    return b.sum(b.multiply(t, b.log(b.divide(t, p))), axis=-1)
+
+
+def poisson(y_true: Any, y_pred: Any) -> Any:
+    """``mean(y_pred - y_true * log(y_pred + epsilon), axis=-1)``."""
+    b = active()
+    y_true, y_pred = _float_pair(y_true, y_pred)
+    return b.mean(b.subtract(y_pred, b.multiply(y_true, b.log(b.add(y_pred, config.epsilon())))), axis=-1)
+
+
+def cosine_similarity(y_true: Any, y_pred: Any, axis: int = -1) -> Any:
+    """``-sum(l2_normalize(y_true) * l2_normalize(y_pred), axis)`` (norms floored at epsilon)."""
+    b = active()
+    y_true, y_pred = _float_pair(y_true, y_pred)
+
+    def normalize(x: Any) -> Any:
+        norm = b.sqrt(b.sum(b.square(x), axis=axis, keepdims=True))
+        return b.divide(x, b.maximum(norm, config.epsilon()))
+
+    return b.negative(b.sum(b.multiply(normalize(y_true), normalize(y_pred)), axis=axis))
+
+
+def _hinge_labels(y_true: Any) -> Any:
+    """Labels in {0, 1} become {-1, 1}; other labels are kept (Keras's rule)."""
+    b = active()
+    binary = b.all(b.logical_or(b.equal(y_true, 0.0), b.equal(y_true, 1.0)))
+    return b.where(binary, b.subtract(b.multiply(y_true, 2.0), 1.0), y_true)
+
+
+def hinge(y_true: Any, y_pred: Any) -> Any:
+    """``mean(max(1 - y_true * y_pred, 0), axis=-1)``; labels in {0, 1} are read as {-1, 1}."""
+    b = active()
+    y_true, y_pred = _float_pair(y_true, y_pred)
+    margin = b.subtract(1.0, b.multiply(_hinge_labels(y_true), y_pred))
+    return b.mean(b.maximum(margin, 0.0), axis=-1)
+
+
+def squared_hinge(y_true: Any, y_pred: Any) -> Any:
+    """``mean(max(1 - y_true * y_pred, 0)**2, axis=-1)``; labels in {0, 1} are read as {-1, 1}."""
+    b = active()
+    y_true, y_pred = _float_pair(y_true, y_pred)
+    margin = b.subtract(1.0, b.multiply(_hinge_labels(y_true), y_pred))
+    return b.mean(b.square(b.maximum(margin, 0.0)), axis=-1)
+
+
+def binary_focal_crossentropy(
+    y_true: Any,
+    y_pred: Any,
+    apply_class_balancing: bool = False,
+    alpha: float = 0.25,
+    gamma: float = 2.0,
+    from_logits: bool = False,
+    label_smoothing: float = 0.0,
+    axis: int = -1,
+) -> Any:
+    """Binary cross-entropy scaled by ``(1 - p_t)**gamma`` (and by ``alpha`` / ``1 - alpha`` per class
+    with ``apply_class_balancing``), mean over ``axis``."""
+    b = active()
+    y_true, y_pred = _float_pair(y_true, y_pred)
+    if label_smoothing:
+        y_true = b.add(b.multiply(y_true, 1.0 - label_smoothing), 0.5 * label_smoothing)
+    if from_logits:
+        y_pred = b.sigmoid(y_pred)
+    eps = config.epsilon()
+    p = b.clip(y_pred, eps, 1.0 - eps)
+    one_minus_t = b.subtract(1.0, y_true)
+    bce = b.negative(b.add(b.multiply(y_true, b.log(p)), b.multiply(one_minus_t, b.log(b.subtract(1.0, p)))))
+    p_t = b.add(b.multiply(y_true, y_pred), b.multiply(one_minus_t, b.subtract(1.0, y_pred)))
+    focal = b.multiply(b.power(b.subtract(1.0, p_t), gamma), bce)
+    if apply_class_balancing:
+        focal = b.multiply(b.add(b.multiply(y_true, alpha), b.multiply(one_minus_t, 1.0 - alpha)), focal)
+    return b.mean(focal, axis=axis)
+
+
 mse = MSE = mean_squared_error
 mae = MAE = mean_absolute_error
+mape = MAPE = mean_absolute_percentage_error
+msle = MSLE = mean_squared_logarithmic_error
+kld = KLD = kl_divergence
