@@ -61,7 +61,7 @@ def test_learning_rate_can_change_after_build(backend):
 
 
 def test_errors_name_the_argument():
-    with pytest.raises(ValueError, match="Unknown optimizer 'adamw2'.*adam, sgd"):
+    with pytest.raises(ValueError, match="Unknown optimizer 'adamw2'.*adam, adamax, adamw, lion, nadam, rmsprop, sgd"):
         optimizers.get("adamw2")
     with pytest.raises(ValueError, match="learning_rate.*-1"):
         optimizers.SGD(learning_rate=-1)

@@ -15,9 +15,38 @@ class Optimizer:
     Args:
         learning_rate: float.
         name: display name.
+        weight_decay: when set, each variable first loses ``variable * weight_decay * learning_rate``.
+        clipnorm: when set, each gradient is rescaled to an L2 norm of at most ``clipnorm``.
+        clipvalue: when set, each gradient is clipped to ``[-clipvalue, clipvalue]``.
+        global_clipnorm: when set, all gradients are rescaled together to a global norm of at most it.
     """
 
-    def __init__(self, learning_rate: float = 0.001, name: str | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        learning_rate: float = 0.001,
+        name: str | None = None,
+        weight_decay: float | None = None,
+        clipnorm: float | None = None,
+        clipvalue: float | None = None,
+        global_clipnorm: float | None = None,
+        **kwargs: Any,
+    ) -> None:
+        if clipnorm is not None and global_clipnorm is not None:
+            raise ValueError(f"{type(self).__name__}: set at most one of `clipnorm` and `global_clipnorm`.")
+        for arg, value in (
+            ("weight_decay", weight_decay),
+            ("clipnorm", clipnorm),
+            ("clipvalue", clipvalue),
+            ("global_clipnorm", global_clipnorm),
+        ):
+            if value is not None and (not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0):
+                raise ValueError(f"{type(self).__name__}: `{arg}` must be a non-negative float, received {value!r}.")
+        self.weight_decay, self.clipnorm, self.clipvalue, self.global_clipnorm = (
+            weight_decay,
+            clipnorm,
+            clipvalue,
+            global_clipnorm,
+        )
         if kwargs:
             raise TypeError(f"{type(self).__name__}: unexpected keyword arguments {sorted(kwargs)}.")
         if not isinstance(learning_rate, (int, float)) or isinstance(learning_rate, bool) or learning_rate < 0:
@@ -81,7 +110,14 @@ class Optimizer:
             raise ValueError(
                 f"{self.name}.apply(): received {len(grads)} gradients for {len(trainable_variables)} variables."
             )
-        self.update_step(list(grads), trainable_variables, self._learning_rate.value)
+        grads = self._clip(list(grads))
+        learning_rate = self._learning_rate.value
+        if self.weight_decay:
+            b = self._backend
+            for variable in trainable_variables:
+                decay = b.multiply(b.multiply(variable.value, self.weight_decay), b.cast(learning_rate, variable.dtype))
+                variable.assign(b.subtract(variable.value, decay))
+        self.update_step(grads, trainable_variables, learning_rate)
         for variable in trainable_variables:
             if variable.constraint is not None:
                 variable.assign(variable.constraint(variable.value))
@@ -102,12 +138,41 @@ class Optimizer:
                 "call optimizer.build(all_trainable_variables) first."
             ) from err
 
+    def _clip(self, grads: list[Any]) -> list[Any]:
+        """``clipvalue``, then ``clipnorm`` or ``global_clipnorm``, as Keras applies them."""
+        b = self._backend
+        if self.clipvalue is not None:
+            grads = [b.clip(g, -self.clipvalue, self.clipvalue) for g in grads]
+        if self.clipnorm is not None:
+            grads = [b.divide(b.multiply(g, self.clipnorm), b.maximum(_l2_norm(b, [g]), self.clipnorm)) for g in grads]
+        if self.global_clipnorm is not None:
+            norm = _l2_norm(b, grads)
+            scale = b.divide(self.global_clipnorm, b.maximum(norm, self.global_clipnorm))
+            grads = [b.multiply(g, b.cast(scale, b.dtype_name(g))) for g in grads]
+        return grads
+
     def update_step(self, grads: list[Any], variables: list[Variable], learning_rate: Any) -> None:
         raise NotImplementedError
 
     def get_config(self) -> dict:
-        return {"name": self.name, "learning_rate": self._initial_learning_rate}
+        return {
+            "name": self.name,
+            "learning_rate": self._initial_learning_rate,
+            "weight_decay": self.weight_decay,
+            "clipnorm": self.clipnorm,
+            "clipvalue": self.clipvalue,
+            "global_clipnorm": self.global_clipnorm,
+        }
 
     @classmethod
     def from_config(cls, config: dict) -> Optimizer:
         return cls(**config)
+
+
+def _l2_norm(b: Any, tensors: list[Any]) -> Any:
+    """``sqrt(sum of squares)`` over all of ``tensors`` (float32 scalar)."""
+    total = None
+    for t in tensors:
+        term = b.cast(b.sum(b.square(t)), "float32")
+        total = term if total is None else b.add(total, term)
+    return b.sqrt(total)
