@@ -80,6 +80,25 @@ class Model(Trainer, Layer):
                 return layer
         raise ValueError(f"Model '{self.name}' has no layer named {name!r}. Layers: {[l.name for l in self._layers]}.")
 
+    # ------------------------------------------------------------------ files
+    def save(self, filepath: str, overwrite: bool = True, include_optimizer: bool = True) -> None:
+        """Write the whole model (architecture, weights, compile settings) to a ``.ukeras`` file."""
+        from unikeras import saving
+
+        saving.save_model(self, filepath, overwrite=overwrite, include_optimizer=include_optimizer)
+
+    def save_weights(self, filepath: str, overwrite: bool = True) -> None:
+        """Write the weights (and the optimizer's state, once built) to a ``.weights.safetensors`` file."""
+        from unikeras import saving
+
+        saving.save_weights(self, filepath, overwrite=overwrite)
+
+    def load_weights(self, filepath: str, skip_mismatch: bool = False) -> None:
+        """Read weights written by ``save_weights``, matched by name."""
+        from unikeras import saving
+
+        saving.load_weights(self, filepath, skip_mismatch=skip_mismatch)
+
     def summary(self, print_fn: Any = None) -> None:
         """Print a table of layers, output shapes and parameter counts."""
         from unikeras.utils.summary import format_summary
