@@ -96,3 +96,28 @@ def test_digits_mlp_epoch_losses_agree_across_backends():
     assert reference[-1] < reference[0]
     for name, values in losses.items():
         np.testing.assert_allclose(values, reference, atol=1e-4, err_msg=name)
+
+
+def test_two_seeded_fits_on_one_backend_are_identical(backend):
+    """Same seed, same backend: the same initial weights, dropout masks and batch order, so the
+    same losses and final weights, bit for bit."""
+    rng = np.random.default_rng(5)
+    x = rng.random((96, 64)).astype("float32")
+    y = rng.integers(0, 10, 96)
+
+    def run():
+        unikeras.utils.set_random_seed(11)
+        model = unikeras.Sequential(
+            [unikeras.Input((64,)), layers.Dense(32, activation="relu"), layers.Dropout(0.3), layers.Dense(10)]
+        )
+        model.compile(
+            optimizer=unikeras.optimizers.Adam(1e-2),
+            loss=unikeras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        )
+        history = model.fit(x, y, batch_size=16, epochs=3, verbose=0).history["loss"]
+        return history, model.get_weights()
+
+    (first_losses, first_weights), (second_losses, second_weights) = run(), run()
+    assert first_losses == second_losses
+    for a, b in zip(first_weights, second_weights):
+        np.testing.assert_array_equal(a, b)

@@ -13,6 +13,7 @@ from unikeras import (
     config,
     constraints,
     datasets,
+    dtype_policies,
     initializers,
     layers,
     losses,
@@ -22,8 +23,10 @@ from unikeras import (
     optimizers,
     random,
     regularizers,
+    saving,
     utils,
 )
+from unikeras.dtype_policies import DTypePolicy
 from unikeras.layers import Input
 from unikeras.models import Model, Sequential
 from unikeras.variables import Variable
@@ -31,6 +34,7 @@ from unikeras.variables import Variable
 __version__ = "0.1.0"
 
 __all__ = [
+    "DTypePolicy",
     "Input",
     "Model",
     "Sequential",
@@ -42,6 +46,7 @@ __all__ = [
     "config",
     "constraints",
     "datasets",
+    "dtype_policies",
     "initializers",
     "layers",
     "losses",
@@ -51,5 +56,6 @@ __all__ = [
     "optimizers",
     "random",
     "regularizers",
+    "saving",
     "utils",
 ]

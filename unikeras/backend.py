@@ -9,10 +9,12 @@ from unikeras.config import backend, epsilon, floatx, image_data_format, set_eps
 
 
 def clear_session() -> None:
-    """Reset generated layer names (``dense``, ``dense_1``, ... start again)."""
+    """Reset generated layer names (``dense``, ``dense_1``, ... start again) and the global dtype policy."""
+    from unikeras import config
     from unikeras.layers.layer import reset_names
 
     reset_names()
+    config._dtype_policy = None
 
 
 __all__ = [

@@ -1,4 +1,4 @@
-"""Settings: the backend name, floatx, epsilon and image data format.
+"""Settings: the backend name, floatx, epsilon, image data format and the global dtype policy.
 
 The backend comes from ``UNIKERAS_BACKEND``, then ``~/.unikeras/unikeras.json``
 (``{"backend": "jax"}``; the folder moves with ``UNIKERAS_HOME``), then the default, torch.
@@ -12,6 +12,7 @@ import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from unikeras import backends
 
@@ -49,6 +50,8 @@ _backend_name: str = _initial_backend()
 _floatx: str = _file_settings.get("floatx", "float32")
 _epsilon: float = float(_file_settings.get("epsilon", 1e-7))
 _image_data_format: str = _file_settings.get("image_data_format", "channels_last")
+_dtype_policy: Any = None  # a DTypePolicy set by set_dtype_policy; None follows floatx()
+_floatx_policies: dict[str, Any] = {}
 
 
 def backend() -> str:
@@ -118,3 +121,33 @@ def set_image_data_format(data_format: str) -> None:
     if data_format not in _DATA_FORMATS:
         raise ValueError(f"image_data_format must be one of {_DATA_FORMATS}, received {data_format!r}.")
     _image_data_format = data_format
+
+
+def dtype_policy() -> Any:
+    """The global dtype policy (a ``DTypePolicy``) that new layers take: the one given to
+    ``set_dtype_policy``, else the policy named by ``floatx()``."""
+    if _dtype_policy is not None:
+        return _dtype_policy
+    policy = _floatx_policies.get(_floatx)
+    if policy is None:
+        from unikeras.dtype_policies import DTypePolicy
+
+        policy = _floatx_policies[_floatx] = DTypePolicy(_floatx)
+    return policy
+
+
+def set_dtype_policy(policy: Any) -> None:
+    """Set the global dtype policy: a name (``"mixed_float16"``, ``"mixed_bfloat16"``, ``"float32"``,
+    ``"float64"``, ``"float16"``, ``"bfloat16"``) or a ``DTypePolicy``. Layers created afterwards
+    take it unless their ``dtype`` argument names another."""
+    from unikeras.dtype_policies import DTypePolicy
+
+    global _dtype_policy
+    if isinstance(policy, str):
+        policy = DTypePolicy(policy)
+    elif not isinstance(policy, DTypePolicy):
+        raise ValueError(
+            "set_dtype_policy(): expected the name of a policy (such as 'mixed_float16') or a DTypePolicy, "
+            f"received {policy!r} (of type {type(policy).__name__})."
+        )
+    _dtype_policy = policy

@@ -1,4 +1,5 @@
-"""Backend-neutral variables and the stateless scope used by traced steps."""
+"""Backend-neutral variables, the stateless scope used by traced steps, and the autocast scope of
+mixed precision."""
 
 from __future__ import annotations
 
@@ -52,6 +53,57 @@ def active_scope() -> StatelessScope | None:
     return StatelessScope._active
 
 
+_FLOATS = frozenset(("float16", "bfloat16", "float32", "float64"))
+
+
+class AutocastScope:
+    """Within ``with AutocastScope("float16"):`` reading a floating variable created with
+    ``autocast=True`` gives its value cast to float16 (Keras's mixed precision: layers whose
+    compute dtype differs from their variable dtype run ``call`` in such a scope). The cast is
+    differentiable, so gradients come back in the variable's dtype. ``AutocastScope(None)``
+    turns autocasting off inside an outer scope. Scopes nest."""
+
+    __slots__ = ("dtype", "_previous")
+    _active: AutocastScope | None = None
+
+    def __init__(self, dtype: str | None) -> None:
+        if dtype is not None and dtype not in _FLOATS:
+            raise ValueError(f"AutocastScope: the dtype must be a float dtype or None, received {dtype!r}.")
+        self.dtype = dtype
+        self._previous: AutocastScope | None = None
+
+    def __enter__(self) -> AutocastScope:
+        self._previous = AutocastScope._active
+        AutocastScope._active = self
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        AutocastScope._active = self._previous
+        self._previous = None
+
+
+def autocast_scope() -> AutocastScope | None:
+    """The innermost active :class:`AutocastScope`, or ``None``."""
+    return AutocastScope._active
+
+
+def numpy_dtype(name: str) -> np.dtype:
+    """The NumPy dtype of a dtype name; ``bfloat16`` comes from ``ml_dtypes`` (installed with
+    TensorFlow and JAX), since NumPy has none."""
+    try:
+        return np.dtype(name)
+    except TypeError:
+        if name != "bfloat16":
+            raise
+    try:
+        import ml_dtypes
+    except ImportError:
+        raise ValueError(
+            "bfloat16 variables need the `ml_dtypes` package (NumPy has no bfloat16): pip install ml_dtypes."
+        ) from None
+    return np.dtype(ml_dtypes.bfloat16)
+
+
 class Variable:
     """A named, mutable tensor living on the backend it was created on.
 
@@ -62,9 +114,22 @@ class Variable:
         trainable: whether optimizers update it.
         name: display name.
         constraint: callable ``value -> value`` applied by optimizers after each update.
+        autocast: whether reading the variable inside an :class:`AutocastScope` casts a floating
+            value to the scope's dtype (layers under mixed precision read float32 weights in float16).
     """
 
-    __slots__ = ("_backend", "_handle", "name", "trainable", "constraint", "_shape", "_dtype", "_uid", "__weakref__")
+    __slots__ = (
+        "_backend",
+        "_handle",
+        "name",
+        "trainable",
+        "constraint",
+        "_shape",
+        "_dtype",
+        "_uid",
+        "_autocast",
+        "__weakref__",
+    )
 
     def __init__(
         self,
@@ -74,13 +139,15 @@ class Variable:
         trainable: bool = True,
         name: str | None = None,
         constraint: Any = None,
+        autocast: bool = True,
     ) -> None:
         from unikeras import config
 
         if callable(initializer):
             if shape is None:
                 raise ValueError(f"Variable {name!r}: a callable initializer needs `shape`.")
-            value = np.asarray(initializer(tuple(shape), dtype or config.floatx()))
+            draw = dtype or config.floatx()  # NumPy has no bfloat16: draw in float32, round below
+            value = np.asarray(initializer(tuple(shape), "float32" if draw == "bfloat16" else draw))
         else:
             value = initializer
             if backends.current().is_tensor(value):
@@ -88,7 +155,7 @@ class Variable:
             value = np.asarray(value)
         if dtype is None:
             dtype = config.floatx() if value.dtype.kind == "f" else value.dtype.name
-        value = np.array(value, dtype=np.dtype(dtype), order="C")
+        value = np.array(value, dtype=numpy_dtype(dtype), order="C")
         if shape is not None and tuple(shape) != value.shape:
             raise ValueError(f"Variable {name!r}: initial value has shape {value.shape}, expected {tuple(shape)}.")
         self._backend = backends.current()
@@ -99,6 +166,7 @@ class Variable:
         self._shape = value.shape
         self._dtype = dtype
         self._uid = next(_uid)
+        self._autocast = bool(autocast) and dtype in _FLOATS
 
     @property
     def backend(self) -> Any:
@@ -112,7 +180,21 @@ class Variable:
 
     @property
     def value(self) -> Any:
-        """The current value as a native tensor (the scoped value inside a stateless scope)."""
+        """The current value as a native tensor (the scoped value inside a stateless scope), cast to
+        the dtype of the active :class:`AutocastScope` when the variable autocasts."""
+        value = self._read()
+        cast = AutocastScope._active
+        if cast is not None and self._autocast and cast.dtype is not None and cast.dtype != self._dtype:
+            return self._backend.cast(value, cast.dtype)
+        return value
+
+    @property
+    def autocast(self) -> bool:
+        """Whether the variable is cast to the dtype of an active :class:`AutocastScope` when read."""
+        return self._autocast
+
+    def _read(self) -> Any:
+        """The stored value, in the variable's own dtype."""
         scope = StatelessScope._active
         if scope is not None:
             scoped = scope.get(self)
@@ -121,26 +203,33 @@ class Variable:
         return self._backend.variable_read(self._handle)
 
     def assign(self, value: Any) -> None:
-        """Set a new value of the same shape."""
+        """Set a new value of the same shape (cast to the variable's dtype, as every backend's own
+        assignment does: a float16 value computed under mixed precision lands in a float32 weight)."""
         scope = StatelessScope._active
         if scope is not None:
             if not self._backend.is_tensor(value):
                 value = self._backend.convert_to_tensor(value, self._dtype)
+            elif self._backend.dtype_name(value) != self._dtype:
+                value = self._backend.cast(value, self._dtype)
             scope.values[self] = value
             return
         self._handle = self._backend.variable_assign(self._handle, value)
 
     def assign_add(self, delta: Any) -> None:
-        self.assign(self._backend.add(self.value, delta))
+        self.assign(self._backend.add(self._read(), delta))
 
     def assign_sub(self, delta: Any) -> None:
-        self.assign(self._backend.subtract(self.value, delta))
+        self.assign(self._backend.subtract(self._read(), delta))
 
     def numpy(self) -> np.ndarray:
-        return self._backend.to_numpy(self.value)
+        return self._backend.to_numpy(self._read())
 
     def __array__(self, dtype: Any = None) -> np.ndarray:
         return np.asarray(self.numpy(), dtype=dtype)
+
+    def __tf_tensor__(self, dtype: Any = None, name: str | None = None) -> Any:
+        """TensorFlow's conversion hook: ``tf_tensor * variable`` reads the value, also inside a graph."""
+        return self._backend.convert_to_tensor(self.value, getattr(dtype, "name", dtype))
 
     @property
     def shape(self) -> tuple[int, ...]:

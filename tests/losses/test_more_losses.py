@@ -106,3 +106,23 @@ def test_regression_model_trains_with_loss_by_name(backend, rng, loss):
     model.compile(optimizer=unikeras.optimizers.Adam(0.05), loss=loss)
     history = model.fit(x, y, batch_size=16, epochs=15, verbose=0)
     assert history.history["loss"][-1] < 0.5 * history.history["loss"][0]
+
+
+@pytest.mark.parametrize("name", ["mean_squared_error", "mean_absolute_error", "huber", "log_cosh"])
+def test_labels_of_shape_n_against_predictions_of_shape_n_1_compare_elementwise(backend, name):
+    """Keras aligns ranks that differ by a trailing axis of 1 instead of broadcasting to (N, N)."""
+    y_true = np.array([0.0, 1.0, 2.0], "float32")
+    y_pred = np.array([[0.5], [1.0], [4.0]], "float32")
+    diff = np.abs(y_pred[:, 0] - y_true)
+    per_sample = {
+        "mean_squared_error": diff**2,
+        "mean_absolute_error": diff,
+        "huber": np.where(diff <= 1.0, 0.5 * diff**2, diff - 0.5),
+        "log_cosh": np.log(np.cosh(diff)),
+    }[name]
+    function = getattr(unikeras.losses, name)
+    np.testing.assert_allclose(
+        unikeras.ops.convert_to_numpy(function(y_true, y_pred)).reshape(-1), per_sample, rtol=1e-5, atol=1e-6
+    )
+    loss = unikeras.losses.get(name)
+    np.testing.assert_allclose(float(unikeras.ops.convert_to_numpy(loss(y_true, y_pred))), per_sample.mean(), rtol=1e-5)

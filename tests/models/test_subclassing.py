@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 import unikeras
 from unikeras import layers, ops
@@ -59,3 +60,29 @@ def test_freezing_a_layer_keeps_its_weights(backend, rng):
     for before, after in zip(frozen, model.hidden.get_weights()):
         np.testing.assert_array_equal(before, after)
     assert len(model.trainable_weights) == 3 and len(model.non_trainable_weights) == 2
+
+
+class _TwoInputs(unikeras.Model):
+    def __init__(self):
+        super().__init__()
+        self.left = layers.Dense(2)
+        self.right = layers.Dense(2)
+
+    def call(self, inputs):
+        if isinstance(inputs, dict):
+            return self.left(inputs["p"]) + self.right(inputs["q"])
+        return self.left(inputs[0]) + self.right(inputs[1])
+
+
+@pytest.mark.parametrize("form", ["dict", "list"])
+def test_subclassed_model_with_several_inputs_builds_fits_and_predicts(backend, rng, form):
+    p = rng.normal(size=(16, 3)).astype("float32")
+    q = rng.normal(size=(16, 4)).astype("float32")
+    x = {"p": p, "q": q} if form == "dict" else [p, q]
+    y = rng.normal(size=(16, 2)).astype("float32")
+    model = _TwoInputs()
+    model.compile(unikeras.optimizers.SGD(0.05), loss="mse")
+    history = model.fit(x, y, batch_size=16, epochs=5, verbose=0).history["loss"]
+    assert history[-1] < history[0]
+    (kl, bl), (kr, br) = model.left.get_weights(), model.right.get_weights()
+    np.testing.assert_allclose(model.predict(x, verbose=0), p @ kl + bl + q @ kr + br, rtol=1e-4, atol=1e-5)

@@ -1,4 +1,5 @@
-"""NumPy references for the layer, loss, metric and optimizer tests (written independently of unikeras)."""
+"""NumPy references for the layer, loss and metric tests (written independently of unikeras; the
+optimizers' references are in tests/reference/optimizers.py)."""
 
 from __future__ import annotations
 
@@ -62,49 +63,3 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=
 def sparse_categorical_crossentropy(labels, y_pred, from_logits=False):
     one_hot = np.eye(y_pred.shape[-1])[labels.astype(int)]
     return categorical_crossentropy(one_hot, y_pred, from_logits=from_logits)
-
-
-class KerasSGD:
-    """Keras's SGD rule."""
-
-    def __init__(self, lr, momentum=0.0, nesterov=False):
-        self.lr, self.momentum, self.nesterov = lr, momentum, nesterov
-        self.m = None
-
-    def step(self, w, g):
-        if self.momentum == 0:
-            return [wi - self.lr * gi for wi, gi in zip(w, g)]
-        if self.m is None:
-            self.m = [np.zeros_like(wi) for wi in w]
-        out = []
-        for i, (wi, gi) in enumerate(zip(w, g)):
-            self.m[i] = self.momentum * self.m[i] - self.lr * gi
-            out.append(wi + (self.momentum * self.m[i] - self.lr * gi if self.nesterov else self.m[i]))
-        return out
-
-
-class KerasAdam:
-    """Keras's Adam rule (epsilon added to sqrt(v), bias correction folded into the step size)."""
-
-    def __init__(self, lr=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, amsgrad=False):
-        self.lr, self.b1, self.b2, self.eps, self.amsgrad = lr, beta_1, beta_2, epsilon, amsgrad
-        self.t = 0
-        self.m = self.v = self.vhat = None
-
-    def step(self, w, g):
-        if self.m is None:
-            self.m = [np.zeros_like(wi) for wi in w]
-            self.v = [np.zeros_like(wi) for wi in w]
-            self.vhat = [np.zeros_like(wi) for wi in w]
-        self.t += 1
-        alpha = self.lr * np.sqrt(1 - self.b2**self.t) / (1 - self.b1**self.t)
-        out = []
-        for i, (wi, gi) in enumerate(zip(w, g)):
-            self.m[i] = self.m[i] + (gi - self.m[i]) * (1 - self.b1)
-            self.v[i] = self.v[i] + (gi**2 - self.v[i]) * (1 - self.b2)
-            v = self.v[i]
-            if self.amsgrad:
-                self.vhat[i] = np.maximum(self.vhat[i], self.v[i])
-                v = self.vhat[i]
-            out.append(wi - alpha * self.m[i] / (np.sqrt(v) + self.eps))
-        return out

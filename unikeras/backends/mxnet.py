@@ -43,10 +43,30 @@ from mxnet.base import _LIB, MXNetError, NDArrayHandle, c_array, check_call  # n
 from mxnet.ndarray.numpy import _internal as _npi  # noqa: E402
 
 from unikeras.backends.base import Axis, Backend, Seed, Tensor, conv_transpose_geometry  # noqa: E402
-from unikeras.variables import active_scope  # noqa: E402
+from unikeras.variables import Variable, active_scope  # noqa: E402
 
 npx.set_np()
 mx.util.set_np_shape(2)  # 2 = GlobalOn: NumPy shapes in every thread, not only this one
+
+
+def _defer_to_variables() -> None:
+    """Let ``ndarray * variable`` reach ``Variable.__rmul__``: MXNet's operators raise TypeError on
+    operands they do not know instead of returning NotImplemented, as Python's protocol expects."""
+    for name in ("__add__", "__sub__", "__mul__", "__truediv__", "__matmul__"):
+        original = getattr(mnp.ndarray, name)
+        if getattr(original, "_defers_to_variables", False):
+            continue
+
+        def operator(self: Any, other: Any, _original: Any = original) -> Any:
+            if isinstance(other, Variable):
+                return NotImplemented
+            return _original(self, other)
+
+        operator._defers_to_variables = True
+        setattr(mnp.ndarray, name, operator)
+
+
+_defer_to_variables()
 
 _ND = mnp.ndarray
 _SCALARS = (int, float, bool, np.generic)

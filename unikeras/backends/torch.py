@@ -613,7 +613,11 @@ class TorchBackend(Backend):
 
     # ------------------------------------------------------------------ variables & gradients
     def variable_create(self, value: np.ndarray, trainable: bool) -> Any:
-        t = torch.tensor(np.asarray(value), device=self._device)
+        value = np.asarray(value)
+        if value.dtype.name == "bfloat16":  # ml_dtypes' bfloat16: torch cannot read it from NumPy
+            t = torch.tensor(value.astype(np.float32), device=self._device).to(torch.bfloat16)
+        else:
+            t = torch.tensor(value, device=self._device)
         if trainable and t.is_floating_point():
             return torch.nn.Parameter(t, requires_grad=True)
         return t

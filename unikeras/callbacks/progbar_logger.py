@@ -16,6 +16,7 @@ class ProgbarLogger(Callback):
         self._progbar: Progbar | None = None
         self._epochs = 1
         self._verbose = 1
+        self._seen = 0  # batches seen in the current bar: the total when the step count is unknown
 
     def set_params(self, params: dict) -> None:
         super().set_params(params)
@@ -25,6 +26,10 @@ class ProgbarLogger(Callback):
 
     def _new_bar(self) -> None:
         self._progbar = Progbar(self._steps, verbose=self._verbose)
+        self._seen = 0
+
+    def _total(self) -> int:
+        return self._steps if self._steps is not None else self._seen
 
     def on_epoch_begin(self, epoch: int, logs: Mapping | None = None) -> None:
         if self._verbose and self._epochs > 1:
@@ -32,6 +37,7 @@ class ProgbarLogger(Callback):
         self._new_bar()
 
     def on_train_batch_end(self, batch: int, logs: Mapping | None = None) -> None:
+        self._seen = batch + 1
         if self._verbose == 1 and self._progbar is not None:
             self._progbar.update(batch + 1, _items(logs) if self._progbar_would_draw() else None, finalize=False)
 
@@ -40,30 +46,32 @@ class ProgbarLogger(Callback):
 
     def on_epoch_end(self, epoch: int, logs: Mapping | None = None) -> None:
         if self._progbar is not None:
-            self._progbar.update(self._steps or 0, _items(logs), finalize=True)
+            self._progbar.update(self._total(), _items(logs), finalize=True)
 
     def on_test_begin(self, logs: Mapping | None = None) -> None:
         if self.params.get("mode") == "evaluate":
             self._new_bar()
 
     def on_test_batch_end(self, batch: int, logs: Mapping | None = None) -> None:
+        self._seen = batch + 1
         if self.params.get("mode") == "evaluate" and self._verbose == 1 and self._progbar is not None:
             self._progbar.update(batch + 1, _items(logs) if self._progbar_would_draw() else None, finalize=False)
 
     def on_test_end(self, logs: Mapping | None = None) -> None:
         if self.params.get("mode") == "evaluate" and self._progbar is not None:
-            self._progbar.update(self._steps or 0, _items(logs), finalize=True)
+            self._progbar.update(self._total(), _items(logs), finalize=True)
 
     def on_predict_begin(self, logs: Mapping | None = None) -> None:
         self._new_bar()
 
     def on_predict_batch_end(self, batch: int, logs: Mapping | None = None) -> None:
+        self._seen = batch + 1
         if self._verbose == 1 and self._progbar is not None:
             self._progbar.update(batch + 1, finalize=False)
 
     def on_predict_end(self, logs: Mapping | None = None) -> None:
         if self._progbar is not None:
-            self._progbar.update(self._steps or 0, finalize=True)
+            self._progbar.update(self._total(), finalize=True)
 
 
 def _items(logs: Mapping | None) -> list[tuple[str, float]]:

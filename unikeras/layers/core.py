@@ -189,7 +189,7 @@ class Lambda(Layer):
         b = active()
 
         def zeros(shape: tuple) -> Any:
-            return b.zeros(tuple(1 if d is None else d for d in shape), self.dtype)
+            return b.zeros(tuple(1 if d is None else d for d in shape), self.compute_dtype)
 
         probe = [zeros(s) for s in input_shape] if isinstance(input_shape, list) else zeros(input_shape)
         out_shape = b.shape(self.function(probe, **self.arguments))

@@ -22,10 +22,12 @@ from typing import Any
 
 import numpy as np
 
-from unikeras import backends, config, constraints, initializers, regularizers
+from unikeras import backends, constraints, dtype_policies, initializers, regularizers
 from unikeras.random import SeedGenerator
 from unikeras.symbolic import KerasTensor, Node
-from unikeras.variables import Variable
+from unikeras.variables import AutocastScope, Variable, numpy_dtype
+
+_FLOATS = frozenset(("float16", "bfloat16", "float32", "float64"))
 
 _name_counts: dict[str, int] = {}
 
@@ -128,10 +130,20 @@ class Layer:
     gives the output mask; a layer whose ``call`` takes a ``mask`` argument receives the incoming mask
     when the caller passes none.
 
+    Dtypes (Keras's mixed precision): the layer's ``dtype_policy`` gives ``variable_dtype`` (the dtype
+    ``add_weight`` creates weights in; ``layer.dtype`` is an alias) and ``compute_dtype``. When the layer
+    is called, floating input tensors are cast to ``compute_dtype`` (with ``autocast``), and inside
+    ``call`` its floating weights read in ``compute_dtype``, so outputs come out in ``compute_dtype``.
+    A class that sets ``_computes_in_float32 = True`` (normalization layers, as Keras's do) runs ``call``
+    in float32 when the compute dtype is float16 or bfloat16 and casts its floating outputs back.
+
     Args:
         trainable: whether the layer's weights are updated by training.
         name: unique name (derived from the class name when omitted).
-        dtype: dtype of the weights and computations (``floatx()`` when omitted).
+        dtype: dtype policy: a name (``"float32"``, ``"float64"``, ``"mixed_float16"``,
+            ``"mixed_bfloat16"``, ...), a ``DTypePolicy`` or its serialized dict; the global policy
+            ``unikeras.config.dtype_policy()`` when omitted.
+        autocast: whether to cast floating inputs, and floating weights inside ``call``, to the compute dtype.
         input_shape: optional shape (without batch axis) to build a first Sequential layer.
     """
 
@@ -141,6 +153,8 @@ class Layer:
     _call_has_mask = False
     _overrides_compute_mask = False
     _no_mask_work = True  # without an incoming mask, the output mask is None (no compute_mask, no model)
+    _convert_input_args = True  # cast floating inputs to the compute dtype (Keras's flag; False leaves them)
+    _computes_in_float32 = False  # run call in float32 under float16/bfloat16 policies, cast outputs back
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -158,9 +172,10 @@ class Layer:
         self,
         trainable: bool = True,
         name: str | None = None,
-        dtype: str | None = None,
+        dtype: Any = None,
         input_shape: tuple | None = None,
         activity_regularizer: Any = None,
+        autocast: bool = True,
         **kwargs: Any,
     ) -> None:
         if "batch_input_shape" in kwargs:
@@ -170,7 +185,9 @@ class Layer:
             raise TypeError(f"{type(self).__name__}: unexpected keyword arguments {sorted(kwargs)}.")
         self.name = name or unique_name(to_snake_case(type(self).__name__))
         self._trainable = trainable
-        self.dtype = dtype or config.floatx()
+        self._dtype_policy = dtype_policies.get(dtype)
+        self._autocast = bool(autocast)
+        self._set_call_dtypes()
         self.built = False
         self._backend: backends.Backend | None = None
         self._own_weights: list[Variable] = []
@@ -220,6 +237,71 @@ class Layer:
     def backend(self) -> backends.Backend | None:
         """The adapter this layer's weights live on (``None`` before it is built)."""
         return self._backend
+
+    # ------------------------------------------------------------------ dtypes
+    @property
+    def dtype_policy(self) -> dtype_policies.DTypePolicy:
+        """The layer's ``DTypePolicy``; settable (with a name or a policy) before the layer is built."""
+        return self._dtype_policy
+
+    @dtype_policy.setter
+    def dtype_policy(self, value: Any) -> None:
+        self._dtype_policy = dtype_policies.get(value)
+        self._set_call_dtypes()
+
+    @property
+    def dtype(self) -> str:
+        """The dtype of the layer's weights (alias of ``variable_dtype``)."""
+        return self._dtype_policy.variable_dtype
+
+    @property
+    def variable_dtype(self) -> str:
+        """The dtype ``add_weight`` creates weights in."""
+        return self._dtype_policy.variable_dtype
+
+    @property
+    def compute_dtype(self) -> str:
+        """The dtype of the layer's computations and outputs."""
+        return self._dtype_policy.compute_dtype
+
+    @property
+    def input_dtype(self) -> str:
+        """The dtype floating inputs are cast to."""
+        return self._dtype_policy.compute_dtype
+
+    @property
+    def autocast(self) -> bool:
+        """Whether floating inputs, and floating weights inside ``call``, are cast to the compute dtype."""
+        return self._autocast
+
+    @autocast.setter
+    def autocast(self, value: bool) -> None:
+        self._autocast = bool(value)
+        self._set_call_dtypes()
+
+    def _set_call_dtypes(self) -> None:
+        """Derive from the policy what a call does: ``_call_dtype``, the dtype floating inputs are cast to
+        and the autocast scope's dtype (``None``: no casting); ``_mixed``, whether the weights need that
+        scope; ``_output_dtype``, the dtype floating outputs are cast back to (``None``: left as they are)."""
+        compute, variable = self._dtype_policy.compute_dtype, self._dtype_policy.variable_dtype
+        call_dtype = compute if self._autocast and compute in _FLOATS else None
+        self._output_dtype = None
+        if self._computes_in_float32 and compute in ("float16", "bfloat16"):
+            call_dtype, self._output_dtype = "float32", compute
+        self._call_dtype = call_dtype
+        self._mixed = call_dtype is not None and call_dtype != variable
+
+    def _check_dtype_supported(self, backend: backends.Backend, dtype: str, role: str) -> None:
+        """A clear error when ``backend`` cannot compute in (``role="compute"``) or hold weights in
+        (``role="variable"``) float ``dtype``; found by trying it, once per backend, dtype and role."""
+        if dtype == "float32" or dtype not in _FLOATS:
+            return
+        reason = _dtype_support(backend, dtype, role)
+        if reason:
+            raise ValueError(
+                f"{type(self).__name__} '{self.name}': backend '{backend.name}' cannot run dtype policy "
+                f"'{self._dtype_policy.name}' ({role} dtype {dtype}): {reason}"
+            )
 
     def _flatten_layers(self) -> Iterator[Layer]:
         yield self
@@ -276,19 +358,25 @@ class Layer:
         name: str | None = None,
         regularizer: Any = None,
         constraint: Any = None,
+        autocast: bool = True,
     ) -> Variable:
-        """Create a weight of this layer on the active backend; ``regularizer`` adds its
-        penalty to ``layer.losses`` (and so to the training loss); ``constraint`` is applied
-        to the weight after each optimizer update."""
+        """Create a weight of this layer on the active backend, in ``dtype`` (the layer's
+        ``variable_dtype`` when omitted); ``regularizer`` adds its penalty to ``layer.losses``
+        (and so to the training loss); ``constraint`` is applied to the weight after each
+        optimizer update; ``autocast=False`` keeps a floating weight in its own dtype inside
+        ``call`` under mixed precision."""
         self._claim_backend()
+        dtype = dtype_policies.standardize_dtype(dtype) if dtype is not None else self.variable_dtype
+        self._check_dtype_supported(self._backend, dtype, "variable")
         init = initializers.get(initializer)
         variable = Variable(
             init,
             shape=tuple(shape),
-            dtype=dtype or self.dtype,
+            dtype=dtype,
             trainable=trainable,
             name=name,
             constraint=constraints.get(constraint),
+            autocast=autocast,
         )
         self._own_weights.append(variable)
         penalty = regularizers.get(regularizer)
@@ -328,6 +416,7 @@ class Layer:
     def _claim_backend(self) -> None:
         current = backends.current()
         if self._backend is None:
+            self._check_dtype_supported(current, self._dtype_policy.compute_dtype, "compute")
             self._backend = current
         elif self._backend is not current:
             raise ValueError(
@@ -418,6 +507,8 @@ class Layer:
                 f"Layer '{self.name}' lives on backend '{self._backend.name}' but was called while "
                 f"'{backend.name}' is active. A model cannot mix backends."
             )
+        if self._backend is None:  # before inputs are converted to the compute dtype
+            self._check_dtype_supported(backend, self._dtype_policy.compute_dtype, "compute")
         if isinstance(inputs, (list, tuple)):  # several inputs (merge layers, multi-input models)
             inputs = [self._as_tensor(x, backend) for x in inputs]
             if not self.built:
@@ -434,6 +525,30 @@ class Layer:
             mask = explicit
         elif mask is not None and self._call_has_mask:
             kwargs = {**kwargs, "mask": mask}
+        call_dtype = self._call_dtype
+        if call_dtype is not None and self._convert_input_args:
+            if type(inputs) is list or not backend.is_tensor(inputs):
+                inputs = _cast_floats(backend, inputs, call_dtype)
+            else:  # the common case, kept short
+                current = backend.dtype_name(inputs)
+                if current != call_dtype and current in _FLOATS:
+                    inputs = backend.cast(inputs, call_dtype)
+            if args:
+                args = tuple(_cast_floats(backend, a, call_dtype) for a in args)
+            if kwargs:
+                kwargs = {k: v if k == "mask" else _cast_floats(backend, v, call_dtype) for k, v in kwargs.items()}
+        outer = AutocastScope._active
+        if (outer.dtype == call_dtype) if outer is not None else not self._mixed:
+            outputs, output_mask = self._run_call(inputs, mask, args, training, kwargs)
+        else:
+            with AutocastScope(call_dtype):
+                outputs, output_mask = self._run_call(inputs, mask, args, training, kwargs)
+        if self._output_dtype is not None:
+            outputs = _cast_floats(backend, outputs, self._output_dtype)
+        return outputs, output_mask
+
+    def _run_call(self, inputs: Any, mask: Any, args: tuple, training: bool | None, kwargs: dict) -> tuple:
+        """``(outputs, output mask)`` of ``call`` on converted inputs, with ``training`` resolved."""
         if not self._call_has_training:
             if mask is None and self._no_mask_work:  # the common case, kept short (eager per-call overhead)
                 return self.call(inputs, *args, **kwargs), None
@@ -466,7 +581,11 @@ class Layer:
     def _as_tensor(self, x: Any, backend: backends.Backend) -> Any:
         if backend.is_tensor(x):
             return x
-        return backend.convert_to_tensor(x, self.dtype if _is_float_like(x) else None)
+        if isinstance(x, dict):
+            return {k: self._as_tensor(v, backend) for k, v in x.items()}
+        if isinstance(x, (list, tuple)) and any(isinstance(v, np.ndarray) or backend.is_tensor(v) for v in x):
+            return type(x)(self._as_tensor(v, backend) for v in x)
+        return backend.convert_to_tensor(x, (self._call_dtype or self.variable_dtype) if _is_float_like(x) else None)
 
     def _symbolic_call(self, inputs: Any, kwargs: dict | None = None, args: tuple = ()) -> Any:
         """Shapes only: build if needed and return KerasTensors recording this call (a node).
@@ -492,12 +611,12 @@ class Layer:
         if _is_shape_list(output_shape):
             self._output_shape = [tuple(s) for s in output_shape]
             node.outputs = [
-                KerasTensor(tuple(s), dtype=dtypes[i] if dtypes else self.dtype, layer=self, node=node, index=i)
+                KerasTensor(tuple(s), dtype=dtypes[i] if dtypes else self.compute_dtype, layer=self, node=node, index=i)
                 for i, s in enumerate(output_shape)
             ]
         else:
             self._output_shape = tuple(output_shape)
-            dtype = dtypes[0] if dtypes else self.dtype
+            dtype = dtypes[0] if dtypes else self.compute_dtype
             node.outputs = KerasTensor(tuple(output_shape), dtype=dtype, layer=self, node=node)
         return node.outputs
 
@@ -521,7 +640,7 @@ class Layer:
                     f"received {value.shape}."
                 )
         for variable, value in zip(params, values):
-            variable.assign(variable.backend.convert_to_tensor(value.astype(variable.dtype)))
+            variable.assign(variable.backend.convert_to_tensor(value.astype(numpy_dtype(variable.dtype))))
 
     def count_params(self) -> int:
         return int(sum(np.prod(w.shape) for w in self.weights))
@@ -529,7 +648,7 @@ class Layer:
     # ------------------------------------------------------------------ config
     def get_config(self) -> dict:
         """Constructor arguments that recreate this layer (without weights)."""
-        cfg = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+        cfg = {"name": self.name, "trainable": self.trainable, "dtype": dtype_policies.serialize(self._dtype_policy)}
         if self.activity_regularizer is not None or self._lists_activity_regularizer:
             cfg["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
         if self._build_shape is not None:
@@ -630,6 +749,42 @@ def _holds_symbolic(inputs: Any) -> bool:
 def _is_shape_list(shape: Any) -> bool:
     """True for a list of shapes (several outputs), False for one shape."""
     return isinstance(shape, (list, tuple)) and len(shape) > 0 and all(isinstance(s, (list, tuple)) for s in shape)
+
+
+def _cast_floats(backend: backends.Backend, x: Any, dtype: str) -> Any:
+    """``x`` (a tensor, or a list, tuple or dict of them) with its floating tensors cast to ``dtype``."""
+    if backend.is_tensor(x):
+        current = backend.dtype_name(x)
+        return backend.cast(x, dtype) if current != dtype and current in _FLOATS else x
+    if isinstance(x, (list, tuple)):
+        return type(x)(_cast_floats(backend, v, dtype) for v in x)
+    if isinstance(x, dict):
+        return {k: _cast_floats(backend, v, dtype) for k, v in x.items()}
+    return x
+
+
+_support_cache: dict[tuple[str, str, str], str] = {}
+
+
+def _dtype_support(backend: backends.Backend, dtype: str, role: str) -> str:
+    """``""`` when ``backend`` can compute in ``dtype`` (role ``"compute"``: a matmul and a 2-D
+    convolution) or hold weights in it (role ``"variable"``), else the reason it cannot."""
+    key = (backend.name, dtype, role)
+    reason = _support_cache.get(key)
+    if reason is None:
+        try:
+            if role == "compute":
+                x = backend.cast(backend.ones((1, 3, 3, 2), "float32"), dtype)
+                kernel = backend.cast(backend.ones((2, 2, 2, 2), "float32"), dtype)
+                backend.conv(x, kernel, (1, 1), "valid", "channels_last", (1, 1))
+                backend.matmul(backend.reshape(x, (9, 2)), backend.reshape(kernel, (2, 8)))
+            else:
+                backend.variable_create(np.zeros((2,), numpy_dtype(dtype)), True)
+            reason = ""
+        except Exception as err:  # noqa: BLE001 - any failure means the framework cannot do it
+            reason = f"{type(err).__name__}: {err}".splitlines()[0][:200]
+        _support_cache[key] = reason
+    return reason
 
 
 def _is_float_like(x: Any) -> bool:

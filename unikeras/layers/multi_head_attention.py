@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from unikeras import constraints, initializers, random, regularizers
+from unikeras import constraints, dtype_policies, initializers, random, regularizers
 from unikeras.layers.attention import (
     _check_dropout,
     as_bool_mask,
@@ -328,7 +328,7 @@ class MultiHeadAttention(Layer):
             "bias_regularizer": self.bias_regularizer,
             "kernel_constraint": self.kernel_constraint,
             "bias_constraint": self.bias_constraint,
-            "dtype": self.dtype,
+            "dtype": dtype_policies.serialize(self.dtype_policy),
         }
 
     def compute_output_shape(self, query_shape: Any, value_shape: Any = None, key_shape: Any = None) -> tuple:

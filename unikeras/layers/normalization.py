@@ -49,6 +49,7 @@ class _Normalization(Layer):
     """Shared by the layers with a learned ``gamma`` (scale) and ``beta`` (offset) per normalized index."""
 
     supports_masking = True
+    _computes_in_float32 = True  # statistics in float16 overflow: Keras computes them in float32 too
 
     def __init__(
         self,
@@ -286,11 +287,13 @@ class BatchNormalization(_Normalization):
         reduce_axes = tuple(a for a in range(len(b.shape(inputs))) if a not in self._axes)
         mean = b.mean(inputs, axis=reduce_axes, keepdims=True)
         variance = b.var(inputs, axis=reduce_axes, keepdims=True)
-        momentum = b.convert_to_tensor(self.momentum, self.moving_mean.dtype)
-        rest = b.convert_to_tensor(1.0 - self.momentum, self.moving_mean.dtype)
+        dtype = b.dtype_name(mean)
+        momentum = b.convert_to_tensor(self.momentum, dtype)
+        rest = b.convert_to_tensor(1.0 - self.momentum, dtype)
         for moving, batch in ((self.moving_mean, mean), (self.moving_variance, variance)):
-            batch = b.cast(b.reshape(b.stop_gradient(batch), self._param_shape), moving.dtype)
-            moving.assign(b.add(b.multiply(moving.value, momentum), b.multiply(batch, rest)))
+            batch = b.reshape(b.stop_gradient(batch), self._param_shape)
+            blended = b.add(b.multiply(b.cast(moving.value, dtype), momentum), b.multiply(batch, rest))
+            moving.assign(b.cast(blended, moving.dtype))
         return self._apply(inputs, mean, variance)
 
     def get_config(self) -> dict:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from unikeras import dtype_policies
 from unikeras.layers.layer import Layer, unique_name
 from unikeras.ops.dispatch import active
 from unikeras.symbolic import KerasTensor
@@ -150,7 +151,7 @@ class OpLayer(Layer):
         return {
             "name": self.name,
             "trainable": self.trainable,
-            "dtype": self.dtype,
+            "dtype": dtype_policies.serialize(self.dtype_policy),
             "op": self.op,
             "args": _encode(list(self.op_args)),
             "kwargs": _encode(self.op_kwargs),

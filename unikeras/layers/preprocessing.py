@@ -32,8 +32,8 @@ class Rescaling(Layer):
         b = active()
         dtype = b.dtype_name(inputs)
         if not dtype.startswith(("float", "bfloat")):
-            inputs = b.cast(inputs, self.dtype)
-            dtype = self.dtype
+            inputs = b.cast(inputs, self.compute_dtype)
+            dtype = self.compute_dtype
         scale = b.convert_to_tensor(self.scale, dtype)
         offset = b.convert_to_tensor(self.offset, dtype)
         return b.add(b.multiply(inputs, scale), offset)
@@ -255,14 +255,16 @@ class Normalization(Layer):
     # ------------------------------------------------------------------ call
     def call(self, inputs: Any) -> Any:
         b = active()
-        if b.dtype_name(inputs) != self.dtype:
-            inputs = b.cast(inputs, self.dtype)
+        if b.dtype_name(inputs) != self.compute_dtype:
+            inputs = b.cast(inputs, self.compute_dtype)
         if self._constants is not None:
             mean, variance = self._constants
         else:
             mean = b.reshape(self.adapt_mean.value, self._broadcast_shape)
             variance = b.reshape(self.adapt_variance.value, self._broadcast_shape)
-        scale = b.maximum(b.sqrt(variance), b.convert_to_tensor(config.epsilon(), self.dtype))
+        if b.dtype_name(mean) != self.compute_dtype:
+            mean, variance = b.cast(mean, self.compute_dtype), b.cast(variance, self.compute_dtype)
+        scale = b.maximum(b.sqrt(variance), b.convert_to_tensor(config.epsilon(), self.compute_dtype))
         if self.invert:
             return b.add(mean, b.multiply(inputs, scale))
         return b.divide(b.subtract(inputs, mean), scale)

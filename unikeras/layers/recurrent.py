@@ -291,7 +291,7 @@ class _RNN(Layer):
         for s in initial_state:
             s = _value(s)
             if not b.is_tensor(s):
-                s = b.convert_to_tensor(np.asarray(s, dtype=self.dtype), self.dtype)
+                s = b.convert_to_tensor(np.asarray(s, dtype=self.compute_dtype), self.compute_dtype)
             out.append(s)
         return out
 

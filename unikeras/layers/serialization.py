@@ -23,8 +23,14 @@ def _known_classes() -> dict[str, type]:
 def deserialize(spec: dict, custom_objects: dict | None = None) -> Any:
     """A new layer (or model) from ``serialize``'s output; ``custom_objects`` maps class names of
     user-defined layers to their classes."""
+    from unikeras.saving.object_registration import get_registered_object
+
     name = spec.get("class_name")
-    cls = (custom_objects or {}).get(name) or _known_classes().get(name)
+    cls = (
+        (custom_objects or {}).get(name)
+        or get_registered_object(spec.get("registered_name") or name)
+        or _known_classes().get(name)
+    )
     if cls is None:
         raise ValueError(
             f"Unknown layer class {name!r}. A custom layer must be passed in `custom_objects={{{name!r}: cls}}`."

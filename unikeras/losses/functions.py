@@ -9,26 +9,44 @@ from unikeras import config
 from unikeras.ops.dispatch import active
 
 
-def _float_pair(y_true: Any, y_pred: Any) -> tuple[Any, Any]:
+def _float_pair(y_true: Any, y_pred: Any, align: bool = False) -> tuple[Any, Any]:
+    """Both as tensors of ``y_pred``'s float dtype; with ``align``, ranks made equal as Keras does."""
     b = active()
     y_pred = y_pred if b.is_tensor(y_pred) else b.convert_to_tensor(y_pred, config.floatx())
     dtype = b.dtype_name(y_pred)
     if not b.is_tensor(y_true) or b.dtype_name(y_true) != dtype:
         y_true = b.cast(b.convert_to_tensor(y_true), dtype)
+    return align_ranks(y_true, y_pred) if align else (y_true, y_pred)
+
+
+def align_ranks(y_true: Any, y_pred: Any) -> tuple[Any, Any]:
+    """Keras's rule for ranks that differ by one where the longer has a last axis of size 1: a
+    rank-1 partner gains that axis, otherwise the size-1 axis goes (``(N,)`` against ``(N, 1)``
+    compares element by element instead of broadcasting to ``(N, N)``)."""
+    b = active()
+    true_rank, pred_rank = len(b.shape(y_true)), len(b.shape(y_pred))
+    if true_rank == pred_rank + 1 and b.shape(y_true)[-1] == 1:
+        if pred_rank == 1:
+            return y_true, b.expand_dims(y_pred, -1)
+        return b.squeeze(y_true, axis=-1), y_pred
+    if pred_rank == true_rank + 1 and b.shape(y_pred)[-1] == 1:
+        if true_rank == 1:
+            return b.expand_dims(y_true, -1), y_pred
+        return y_true, b.squeeze(y_pred, axis=-1)
     return y_true, y_pred
 
 
 def mean_squared_error(y_true: Any, y_pred: Any) -> Any:
     """``mean((y_pred - y_true)**2, axis=-1)``."""
     b = active()
-    y_true, y_pred = _float_pair(y_true, y_pred)
+    y_true, y_pred = _float_pair(y_true, y_pred, align=True)
     return b.mean(b.square(b.subtract(y_pred, y_true)), axis=-1)
 
 
 def mean_absolute_error(y_true: Any, y_pred: Any) -> Any:
     """``mean(|y_pred - y_true|, axis=-1)``."""
     b = active()
-    y_true, y_pred = _float_pair(y_true, y_pred)
+    y_true, y_pred = _float_pair(y_true, y_pred, align=True)
     return b.mean(b.abs(b.subtract(y_pred, y_true)), axis=-1)
 
 
@@ -109,7 +127,7 @@ def _log_probabilities(y_pred: Any, from_logits: bool, axis: int) -> Any:
 def mean_absolute_percentage_error(y_true: Any, y_pred: Any) -> Any:
     """``100 * mean(|y_true - y_pred| / max(|y_true|, epsilon), axis=-1)``."""
     b = active()
-    y_true, y_pred = _float_pair(y_true, y_pred)
+    y_true, y_pred = _float_pair(y_true, y_pred, align=True)
     diff = b.divide(b.abs(b.subtract(y_true, y_pred)), b.maximum(b.abs(y_true), config.epsilon()))
     return b.multiply(b.mean(diff, axis=-1), 100.0)
 
@@ -117,7 +135,7 @@ def mean_absolute_percentage_error(y_true: Any, y_pred: Any) -> Any:
 def mean_squared_logarithmic_error(y_true: Any, y_pred: Any) -> Any:
     """``mean((log(1 + max(y_pred, eps)) - log(1 + max(y_true, eps)))**2, axis=-1)``."""
     b = active()
-    y_true, y_pred = _float_pair(y_true, y_pred)
+    y_true, y_pred = _float_pair(y_true, y_pred, align=True)
     eps = config.epsilon()
     first, second = b.log1p(b.maximum(y_pred, eps)), b.log1p(b.maximum(y_true, eps))
     return b.mean(b.square(b.subtract(first, second)), axis=-1)
@@ -127,7 +145,7 @@ def huber(y_true: Any, y_pred: Any, delta: float = 1.0) -> Any:
     """Mean over the last axis of ``0.5 e**2`` where ``|e| <= delta``, else ``delta (|e| - 0.5 delta)``
     (``e = y_pred - y_true``)."""
     b = active()
-    y_true, y_pred = _float_pair(y_true, y_pred)
+    y_true, y_pred = _float_pair(y_true, y_pred, align=True)
     error = b.subtract(y_pred, y_true)
     abs_error = b.abs(error)
     quadratic = b.multiply(b.square(error), 0.5)
@@ -140,7 +158,7 @@ def log_cosh(y_true: Any, y_pred: Any) -> Any:
     from unikeras.ops.nn import softplus
 
     b = active()
-    y_true, y_pred = _float_pair(y_true, y_pred)
+    y_true, y_pred = _float_pair(y_true, y_pred, align=True)
     x = b.subtract(y_pred, y_true)
     return b.mean(b.subtract(b.add(x, softplus(b.multiply(x, -2.0))), math.log(2.0)), axis=-1)
 
@@ -164,7 +182,7 @@ def poisson(y_true: Any, y_pred: Any) -> Any:
 def cosine_similarity(y_true: Any, y_pred: Any, axis: int = -1) -> Any:
     """``-sum(l2_normalize(y_true) * l2_normalize(y_pred), axis)`` (norms floored at epsilon)."""
     b = active()
-    y_true, y_pred = _float_pair(y_true, y_pred)
+    y_true, y_pred = _float_pair(y_true, y_pred, align=True)
 
     def normalize(x: Any) -> Any:
         norm = b.sqrt(b.sum(b.square(x), axis=axis, keepdims=True))

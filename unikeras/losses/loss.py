@@ -35,6 +35,9 @@ class Loss:
         raise NotImplementedError
 
     def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> Any:
+        b = active()
+        if b.is_tensor(y_pred) and b.dtype_name(y_pred) in ("float16", "bfloat16"):
+            y_pred = b.cast(y_pred, self.dtype)  # a mixed-precision model's loss is computed in float32
         return reduce_weighted(self.call(y_true, y_pred), sample_weight, self.reduction)
 
     def get_config(self) -> dict:
@@ -80,6 +83,12 @@ class LossFunctionWrapper(Loss):
         self._fn_kwargs = kwargs
 
     def call(self, y_true: Any, y_pred: Any) -> Any:
+        from unikeras.losses.functions import align_ranks
+
+        b = active()
+        y_pred = y_pred if b.is_tensor(y_pred) else b.convert_to_tensor(y_pred, config.floatx())
+        y_true = y_true if b.is_tensor(y_true) else b.convert_to_tensor(y_true)
+        y_true, y_pred = align_ranks(y_true, y_pred)
         return self.fn(y_true, y_pred, **self._fn_kwargs)
 
     def get_config(self) -> dict:

@@ -215,7 +215,14 @@ class Functional(Model):
 
     def build_for_input_shape(self, input_shape: Any) -> Any:
         """Check data of ``input_shape`` (one shape, or one per input) against the inputs."""
-        shapes = input_shape if isinstance(input_shape, list) else [input_shape]
+        if isinstance(input_shape, dict):
+            keys = list(self._inputs_struct) if isinstance(self._inputs_struct, dict) else None
+            keys = keys or [t.name for t in self._input_tensors]
+            shapes = [input_shape[k] for k in keys]
+        elif isinstance(input_shape, (list, tuple)) and input_shape and isinstance(input_shape[0], (list, tuple)):
+            shapes = list(input_shape)
+        else:
+            shapes = [input_shape]
         for tensor, shape in zip(self._input_tensors, shapes):
             expected = tensor.shape[1:]
             if len(expected) != len(shape) - 1 or any(e is not None and e != s for e, s in zip(expected, shape[1:])):

@@ -23,10 +23,15 @@ class Model(Trainer, Layer):
     """
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Model:
-        if cls is Model and (args or "inputs" in kwargs or "outputs" in kwargs):
+        if _functional_arguments(args, kwargs):
             from unikeras.models.functional import Functional
 
-            return object.__new__(Functional)  # Model(inputs, outputs), as in Keras
+            if cls is Model:
+                return object.__new__(Functional)  # Model(inputs, outputs), as in Keras
+            if not issubclass(cls, Functional):
+                # A subclass called with inputs and outputs (to override train_step, say) is a
+                # functional model that keeps the subclass's methods.
+                return object.__new__(_functional_variant(cls, Functional))
         return object.__new__(cls)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -53,11 +58,19 @@ class Model(Trainer, Layer):
         """Build (or check) the model for inputs of ``input_shape``; returns the output shape."""
         if not self.built:
             self._claim_backend()
-        sample = np.zeros((1,) + tuple(input_shape[1:]), dtype=self.dtype)
+        sample = _zeros_like_shapes(input_shape, self.dtype)
         with backends.activated(self._backend):
             output = self(sample, training=False)
         self._check_single_backend()
-        return (None,) + tuple(self._backend.shape(output)[1:])
+        shape_of = lambda t: (None,) + tuple(self._backend.shape(t)[1:])  # noqa: E731
+        if isinstance(output, dict):
+            self._output_structure_names = list(output)
+            return {k: shape_of(v) for k, v in output.items()}
+        if isinstance(output, (list, tuple)):
+            self._output_structure_names = [f"output_{i + 1}" for i in range(len(output))]
+            return [shape_of(t) for t in output]
+        self._output_structure_names = [self.name]
+        return shape_of(output)
 
     def _check_single_backend(self) -> None:
         for layer in self._flatten_layers():
@@ -104,3 +117,43 @@ class Model(Trainer, Layer):
         from unikeras.utils.summary import format_summary
 
         (print_fn or print)(format_summary(self))
+
+
+_FUNCTIONAL_VARIANTS: dict[type, type] = {}
+
+
+def _zeros_like_shapes(shapes: Any, dtype: str) -> Any:
+    """One-sample zero arrays for a shape, or for a list or dict of shapes (one per input)."""
+    if isinstance(shapes, dict):
+        return {k: _zeros_like_shapes(v, dtype) for k, v in shapes.items()}
+    if isinstance(shapes, (list, tuple)) and shapes and all(isinstance(s, (list, tuple, dict)) for s in shapes):
+        return [_zeros_like_shapes(s, dtype) for s in shapes]
+    return np.zeros((1,) + tuple(shapes[1:]), dtype=dtype)
+
+
+def _functional_arguments(args: tuple, kwargs: dict) -> bool:
+    from unikeras.symbolic import KerasTensor
+
+    def symbolic(value: Any) -> bool:
+        if isinstance(value, KerasTensor):
+            return True
+        if isinstance(value, dict):
+            return bool(value) and all(symbolic(v) for v in value.values())
+        if isinstance(value, (list, tuple)):
+            return bool(value) and all(symbolic(v) for v in value)
+        return False
+
+    if "inputs" in kwargs or "outputs" in kwargs:
+        return True
+    return len(args) >= 2 and symbolic(args[0]) and symbolic(args[1])
+
+
+def _functional_variant(cls: type, functional: type) -> type:
+    """``cls`` with the functional model's graph machinery mixed in (one class per subclass)."""
+    variant = _FUNCTIONAL_VARIANTS.get(cls)
+    if variant is None:
+        variant = type(
+            cls.__name__, (cls, functional), {"__module__": cls.__module__, "__qualname__": cls.__qualname__}
+        )
+        _FUNCTIONAL_VARIANTS[cls] = variant
+    return variant

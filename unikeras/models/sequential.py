@@ -71,6 +71,11 @@ class Sequential(Model):
             tensor = layer(tensor)
         return tensor.shape
 
+    @property
+    def output_names(self) -> list[str]:
+        """The one output's name: the last layer's (Keras's rule)."""
+        return [self._layers[-1].name] if self._layers else [self.name]
+
     def build_for_input_shape(self, input_shape: tuple) -> tuple:
         if not self.built:
             self._maybe_build(input_shape)
@@ -97,14 +102,14 @@ class Sequential(Model):
         return cfg
 
     @classmethod
-    def from_config(cls, config: dict) -> Sequential:
-        from unikeras import layers as layers_module
+    def from_config(cls, config: dict, custom_objects: dict | None = None) -> Sequential:
+        """A new model from ``get_config()``; custom layers come from ``custom_objects`` or the registry."""
+        from unikeras.layers.serialization import deserialize
 
         model = cls(name=config.get("name"), trainable=config.get("trainable", True))
         if config.get("input_shape"):
             model.add(InputLayer(batch_shape=tuple(config["input_shape"])), rebuild=False)
         for spec in config["layers"]:
-            layer_cls = getattr(layers_module, spec["class_name"])
-            model.add(layer_cls.from_config(spec["config"]), rebuild=False)
+            model.add(deserialize(spec, custom_objects), rebuild=False)
         model._build_if_shape_known()
         return model

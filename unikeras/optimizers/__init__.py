@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from unikeras.optimizers import schedules
 from unikeras.optimizers.adadelta import Adadelta
 from unikeras.optimizers.adagrad import Adagrad
 from unikeras.optimizers.adam import Adam
 from unikeras.optimizers.adamax import Adamax
 from unikeras.optimizers.adamw import AdamW
 from unikeras.optimizers.lion import Lion
+from unikeras.optimizers.loss_scale_optimizer import LossScaleOptimizer
 from unikeras.optimizers.nadam import Nadam
 from unikeras.optimizers.optimizer import Optimizer
 from unikeras.optimizers.rmsprop import RMSprop
@@ -18,8 +20,29 @@ from unikeras.optimizers.sgd import SGD
 _BY_NAME = {cls.__name__.lower(): cls for cls in (SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax, Nadam, Lion)}
 
 
+def serialize(optimizer: Optimizer) -> dict:
+    """``{"class_name": ..., "config": ...}`` of an optimizer (its schedule serialized inside)."""
+    if not isinstance(optimizer, Optimizer):
+        raise TypeError(f"optimizers.serialize: expected an Optimizer, received {type(optimizer).__name__}.")
+    return {"class_name": type(optimizer).__name__, "config": optimizer.get_config()}
+
+
+def deserialize(config: dict, custom_objects: dict | None = None) -> Optimizer:
+    """The optimizer a ``serialize`` dict describes; ``custom_objects`` maps the class names of
+    user optimizers and schedules."""
+    if not isinstance(config, dict) or "class_name" not in config:
+        raise ValueError(f"optimizers.deserialize: expected a dict with a 'class_name' key, received {config!r}.")
+    name = config["class_name"]
+    cls = (custom_objects or {}).get(name) or _BY_NAME.get(name.lower())
+    if cls is None and name == "LossScaleOptimizer":
+        cls = LossScaleOptimizer  # by its config only: it wraps an inner optimizer
+    if cls is None:
+        raise ValueError(f"Unknown optimizer {name!r}. Known optimizers: {', '.join(sorted(_BY_NAME))}.")
+    return cls.from_config(dict(config.get("config", {})), custom_objects)
+
+
 def get(identifier: Any) -> Optimizer:
-    """An Optimizer from a name (``"adam"``), a class or an instance."""
+    """An Optimizer from a name (``"adam"``), a ``serialize`` dict, a class or an instance."""
     if isinstance(identifier, Optimizer):
         return identifier
     if isinstance(identifier, str):
@@ -27,9 +50,27 @@ def get(identifier: Any) -> Optimizer:
         if cls is None:
             raise ValueError(f"Unknown optimizer {identifier!r}. Known optimizers: {', '.join(sorted(_BY_NAME))}.")
         return cls()
+    if isinstance(identifier, dict):
+        return deserialize(identifier)
     if isinstance(identifier, type) and issubclass(identifier, Optimizer):
         return identifier()
-    raise ValueError(f"Cannot interpret optimizer {identifier!r}: expected a name or an Optimizer.")
+    raise ValueError(f"Cannot interpret optimizer {identifier!r}: expected a name, a config dict or an Optimizer.")
 
 
-__all__ = ["Adadelta", "Adagrad", "Adam", "Adamax", "AdamW", "Lion", "Nadam", "Optimizer", "RMSprop", "SGD", "get"]
+__all__ = [
+    "Adadelta",
+    "Adagrad",
+    "Adam",
+    "Adamax",
+    "AdamW",
+    "Lion",
+    "LossScaleOptimizer",
+    "Nadam",
+    "Optimizer",
+    "RMSprop",
+    "SGD",
+    "deserialize",
+    "get",
+    "schedules",
+    "serialize",
+]

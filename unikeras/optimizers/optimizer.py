@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import numbers
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+import numpy as np
+
 from unikeras import backends
+from unikeras.optimizers.schedules import learning_rate_schedule as lr_schedule
 from unikeras.variables import Variable
 
 
@@ -13,17 +17,21 @@ class Optimizer:
     """Base class. Subclasses create slots in ``build`` and implement ``update_step``.
 
     Args:
-        learning_rate: float.
+        learning_rate: a float, a ``LearningRateSchedule`` (evaluated at ``iterations`` in each
+            update, inside the compiled step) or a callable taking no arguments and returning
+            the rate to use.
         name: display name.
         weight_decay: when set, each variable first loses ``variable * weight_decay * learning_rate``.
         clipnorm: when set, each gradient is rescaled to an L2 norm of at most ``clipnorm``.
         clipvalue: when set, each gradient is clipped to ``[-clipvalue, clipvalue]``.
         global_clipnorm: when set, all gradients are rescaled together to a global norm of at most it.
+
+    At most one of ``clipnorm``, ``clipvalue`` and ``global_clipnorm`` may be set.
     """
 
     def __init__(
         self,
-        learning_rate: float = 0.001,
+        learning_rate: float | lr_schedule.LearningRateSchedule | Callable[[], Any] = 0.001,
         name: str | None = None,
         weight_decay: float | None = None,
         clipnorm: float | None = None,
@@ -31,15 +39,17 @@ class Optimizer:
         global_clipnorm: float | None = None,
         **kwargs: Any,
     ) -> None:
-        if clipnorm is not None and global_clipnorm is not None:
-            raise ValueError(f"{type(self).__name__}: set at most one of `clipnorm` and `global_clipnorm`.")
-        for arg, value in (
-            ("weight_decay", weight_decay),
-            ("clipnorm", clipnorm),
-            ("clipvalue", clipvalue),
-            ("global_clipnorm", global_clipnorm),
-        ):
-            if value is not None and (not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0):
+        if kwargs:
+            raise TypeError(f"{type(self).__name__}: unexpected keyword arguments {sorted(kwargs)}.")
+        clipping = {"clipnorm": clipnorm, "clipvalue": clipvalue, "global_clipnorm": global_clipnorm}
+        if sum(value is not None for value in clipping.values()) > 1:
+            received = ", ".join(f"{k}={v!r}" for k, v in clipping.items())
+            raise ValueError(
+                f"{type(self).__name__}: set at most one of `clipnorm`, `clipvalue` and `global_clipnorm`. "
+                f"Received: {received}."
+            )
+        for arg, value in (("weight_decay", weight_decay), *clipping.items()):
+            if value is not None and not _is_non_negative(value):
                 raise ValueError(f"{type(self).__name__}: `{arg}` must be a non-negative float, received {value!r}.")
         self.weight_decay, self.clipnorm, self.clipvalue, self.global_clipnorm = (
             weight_decay,
@@ -47,25 +57,31 @@ class Optimizer:
             clipvalue,
             global_clipnorm,
         )
-        if kwargs:
-            raise TypeError(f"{type(self).__name__}: unexpected keyword arguments {sorted(kwargs)}.")
-        if not isinstance(learning_rate, (int, float)) or isinstance(learning_rate, bool) or learning_rate < 0:
-            raise ValueError(
-                f"{type(self).__name__}: `learning_rate` must be a non-negative float, received {learning_rate!r}."
-            )
         self.name = name or type(self).__name__.lower()
-        self._initial_learning_rate = float(learning_rate)
+        # Exactly one of the two: a schedule or callable, or a float (a Variable once built).
+        self._schedule: lr_schedule.LearningRateSchedule | Callable[[], Any] | None = None
+        self._initial_learning_rate = 0.0
+        if isinstance(learning_rate, lr_schedule.LearningRateSchedule) or callable(learning_rate):
+            self._schedule = learning_rate
+        else:
+            self._initial_learning_rate = self._check_learning_rate(learning_rate)
         self.built = False
         self._variables: list[Variable] = []
         self._trainable_ids: dict[int, int] = {}
         self._backend: backends.Backend | None = None
 
+    def _check_learning_rate(self, value: Any) -> float:
+        if not _is_non_negative(value):
+            raise ValueError(
+                f"{type(self).__name__}: `learning_rate` must be a non-negative float, a LearningRateSchedule "
+                f"or a callable, received {value!r}."
+            )
+        return float(value)
+
     # ------------------------------------------------------------------ state
     def add_variable(
         self, shape: Sequence[int] = (), dtype: str = "float32", name: str = "slot", initial_value: float = 0.0
     ) -> Variable:
-        import numpy as np
-
         variable = Variable(np.full(tuple(shape), initial_value, dtype=dtype), dtype=dtype, trainable=False, name=name)
         self._variables.append(variable)
         return variable
@@ -75,10 +91,12 @@ class Optimizer:
         return self.add_variable(reference.shape, reference.dtype, f"{reference.name}_{name}")
 
     def build(self, variables: Sequence[Variable]) -> None:
-        """Create the iteration counter, the learning rate and per-variable slots."""
+        """Create the iteration counter, the learning rate (unless a schedule gives it) and
+        per-variable slots."""
         self._backend = backends.current()
         self.iterations = self.add_variable((), "int64", "iteration")
-        self._learning_rate = self.add_variable((), "float32", "learning_rate", self._initial_learning_rate)
+        if self._schedule is None:
+            self._learning_rate = self.add_variable((), "float32", "learning_rate", self._initial_learning_rate)
         self._trainable_ids = {id(v): i for i, v in enumerate(variables)}
         self.built = True
 
@@ -88,15 +106,57 @@ class Optimizer:
 
     @property
     def learning_rate(self) -> Any:
+        """The learning rate of the next update: a float before ``build``, then a float32 scalar
+        tensor (``float()`` accepts it). With a schedule, ``schedule(iterations)``.
+
+        Assigning a float (or a scalar tensor) sets the rate used from the next update on, also by
+        compiled train steps. Assigning one when the optimizer has a schedule raises ``TypeError``;
+        a schedule or callable may be assigned only before the optimizer is built.
+        """
+        if self._schedule is not None:
+            return self._current_learning_rate()
         if not self.built:
             return self._initial_learning_rate
         return self._learning_rate.value
 
     @learning_rate.setter
-    def learning_rate(self, value: float) -> None:
-        self._initial_learning_rate = float(value)
+    def learning_rate(self, value: Any) -> None:
+        if isinstance(value, lr_schedule.LearningRateSchedule) or callable(value):
+            if self.built:
+                raise ValueError(
+                    f"{type(self).__name__}: the learning rate cannot become a schedule or callable once the "
+                    "optimizer is built (its compiled steps read the learning-rate variable); pass it to a new "
+                    "optimizer instead."
+                )
+            self._schedule = value
+            return
+        if self._schedule is not None:
+            kind = (
+                "LearningRateSchedule" if isinstance(self._schedule, lr_schedule.LearningRateSchedule) else "callable"
+            )
+            raise TypeError(
+                f"{type(self).__name__}: this optimizer was created with a {kind} as its `learning_rate` "
+                "constructor argument, hence its learning rate is not settable. If you need the learning rate "
+                "to be settable, you should instantiate the optimizer with a float `learning_rate` argument."
+            )
+        value = self._check_learning_rate(_to_scalar(value, self._backend or backends.current()))
+        self._initial_learning_rate = value
         if self.built:
-            self._learning_rate.assign(self._learning_rate.backend.convert_to_tensor(float(value), "float32"))
+            self._learning_rate.assign(self._learning_rate.backend.convert_to_tensor(value, "float32"))
+
+    def _current_learning_rate(self) -> Any:
+        """The rate of this update as a float32 scalar tensor (read inside compiled steps)."""
+        schedule = self._schedule
+        if schedule is None:
+            return self._learning_rate.value
+        if self.built:
+            b = self._backend
+            rate = schedule(self.iterations) if isinstance(schedule, lr_schedule.LearningRateSchedule) else schedule()
+        else:
+            b = backends.current()
+            rate = schedule(0) if isinstance(schedule, lr_schedule.LearningRateSchedule) else schedule()
+        rate = rate if b.is_tensor(rate) else b.convert_to_tensor(rate)
+        return b.cast(rate, "float32")
 
     # ------------------------------------------------------------------ updates
     def apply(self, grads: Sequence[Any], trainable_variables: Sequence[Variable] | None = None) -> None:
@@ -111,7 +171,7 @@ class Optimizer:
                 f"{self.name}.apply(): received {len(grads)} gradients for {len(trainable_variables)} variables."
             )
         grads = self._clip(list(grads))
-        learning_rate = self._learning_rate.value
+        learning_rate = self._current_learning_rate()
         if self.weight_decay:
             b = self._backend
             for variable in trainable_variables:
@@ -139,7 +199,7 @@ class Optimizer:
             ) from err
 
     def _clip(self, grads: list[Any]) -> list[Any]:
-        """``clipvalue``, then ``clipnorm`` or ``global_clipnorm``, as Keras applies them."""
+        """``clipvalue``, ``clipnorm`` or ``global_clipnorm`` (at most one is set)."""
         b = self._backend
         if self.clipvalue is not None:
             grads = [b.clip(g, -self.clipvalue, self.clipvalue) for g in grads]
@@ -155,18 +215,48 @@ class Optimizer:
         raise NotImplementedError
 
     def get_config(self) -> dict:
+        """Keras's keys; a schedule is serialized as ``{"class_name": ..., "config": ...}``, a float
+        rate is the current value, a callable rate is kept as the callable itself."""
+        if isinstance(self._schedule, lr_schedule.LearningRateSchedule):
+            learning_rate: Any = lr_schedule.serialize(self._schedule)
+        elif self._schedule is not None:
+            learning_rate = self._schedule
+        elif self.built:
+            learning_rate = float(self._learning_rate.numpy())
+        else:
+            learning_rate = self._initial_learning_rate
         return {
             "name": self.name,
-            "learning_rate": self._initial_learning_rate,
+            "learning_rate": learning_rate,
             "weight_decay": self.weight_decay,
             "clipnorm": self.clipnorm,
-            "clipvalue": self.clipvalue,
             "global_clipnorm": self.global_clipnorm,
+            "clipvalue": self.clipvalue,
         }
 
     @classmethod
-    def from_config(cls, config: dict) -> Optimizer:
+    def from_config(cls, config: dict, custom_objects: dict | None = None) -> Optimizer:
+        """The optimizer ``config`` describes (a serialized schedule is rebuilt; ``custom_objects``
+        maps the class names of user schedules)."""
+        config = dict(config)
+        if isinstance(config.get("learning_rate"), dict):
+            config["learning_rate"] = lr_schedule.deserialize(config["learning_rate"], custom_objects)
         return cls(**config)
+
+
+def _to_scalar(value: Any, b: backends.Backend) -> Any:
+    """A Variable, 0-d tensor or 0-d array as a NumPy scalar; anything else unchanged."""
+    if isinstance(value, Variable):
+        value = value.numpy()
+    elif not isinstance(value, (numbers.Number, np.ndarray, np.generic)) and b.is_tensor(value):
+        value = b.to_numpy(value)
+    if isinstance(value, np.ndarray) and value.shape == ():
+        value = value[()]
+    return value
+
+
+def _is_non_negative(value: Any) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool) and value >= 0
 
 
 def _l2_norm(b: Any, tensors: list[Any]) -> Any:

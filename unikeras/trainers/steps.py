@@ -1,67 +1,103 @@
 """The train / test / predict steps, written once; each backend compiles them its own way
-(``Backend.make_step``)."""
+(``Backend.make_step``).
+
+A model that keeps Keras's ``train_step`` / ``test_step`` gets a lean step that returns only
+the loss, with the logs read from the metric variables when someone looks. A model that
+overrides one gets that method compiled as its step; what it returns becomes the logs.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import numpy as np
+
 from unikeras.backends.base import Backend
+from unikeras.utils.data_unpacking import pack_x_y_sample_weight
 
 
 def _compile(model: Any, fn: Callable[..., Any], state: Sequence[Any]) -> Callable[..., Any]:
     """The backend's own step, or the contract's eager fallback when ``run_eagerly``."""
+    backend = model.backend
     if model.run_eagerly:
-        return Backend.make_step(model.backend, fn, state, False)
-    return model.backend.make_step(fn, state, model.jit_compile)
+        compiled = Backend.make_step(backend, fn, state, False)
+    else:
+        compiled = backend.make_step(fn, state, model.jit_compile)
+
+    def step(*args: Any) -> Any:
+        # The adapters convert top-level NumPy arguments; lists and dicts (several inputs or
+        # outputs) are converted here, leaf by leaf.
+        return compiled(*[_to_tensors(backend, a) if isinstance(a, (list, tuple, dict)) else a for a in args])
+
+    return step
 
 
-def _batch_size(backend: Any, x: Any) -> int:
-    return backend.shape(x[0] if isinstance(x, (list, tuple)) else x)[0]
+def _to_tensors(backend: Any, value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _to_tensors(backend, v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_to_tensors(backend, v) for v in value)
+    return backend.convert_to_tensor(value) if isinstance(value, np.ndarray) else value
+
+
+def _overrides(model: Any, method: str) -> bool:
+    from unikeras.trainers.trainer import Trainer
+
+    return getattr(type(model), method) is not getattr(Trainer, method)
+
+
+def _recording_logs(model: Any, compiled: Callable[..., Any]) -> Callable[..., Any]:
+    """Run ``compiled`` and keep its return value as the model's current logs."""
+
+    def step(*args: Any) -> Any:
+        logs = compiled(*args)
+        if not isinstance(logs, dict):
+            raise ValueError(
+                f"{type(model).__name__}.train_step / test_step must return a dict of logs, received "
+                f"{type(logs).__name__}."
+            )
+        model._step_logs = logs
+        return logs
+
+    return step
+
+
+def _prepare_optimizer(model: Any) -> None:
+    if not model.optimizer.built:
+        with model._backend_scope():
+            model.optimizer.build(model.trainable_variables)
 
 
 def make_train_step(model: Any) -> Callable[..., Any]:
-    backend = model.backend
+    _prepare_optimizer(model)
+    state = model.variables + model.optimizer.variables + model.metric_variables
+    if _overrides(model, "train_step"):
+        return _recording_logs(
+            model, _compile(model, lambda x, y, sw: model.train_step(pack_x_y_sample_weight(x, y, sw)), state)
+        )
+
     trainable = model.trainable_variables
-    optimizer = model.optimizer
-    if not optimizer.built:
-        optimizer.build(trainable)
-    metrics = model.compiled_metrics
-    tracker = model.loss_tracker
 
     def train_step(x: Any, y: Any, sample_weight: Any) -> Any:
-        def forward() -> tuple[Any, Any]:
-            y_pred = model(x, training=True)
-            return model.compute_loss(y, y_pred, sample_weight), y_pred
+        return model._train_update(x, y, sample_weight, trainable)[0]
 
-        (loss, y_pred), grads = backend.value_and_grad(forward, trainable, has_aux=True)()
-        optimizer.apply(grads, trainable)
-        tracker.update_state(loss, sample_weight=_batch_size(backend, x))
-        y_pred = backend.stop_gradient(y_pred)
-        for metric in metrics:
-            metric.update_state(y, y_pred, sample_weight)
-        return loss
-
-    return _compile(model, train_step, model.variables + optimizer.variables + model.metric_variables)
+    return _compile(model, train_step, state)
 
 
 def make_test_step(model: Any) -> Callable[..., Any]:
-    backend = model.backend
-    metrics = model.compiled_metrics
-    tracker = model.loss_tracker
-
-    def test_step(x: Any, y: Any, sample_weight: Any) -> Any:
-        y_pred = model(x, training=False)
-        loss = model.compute_loss(y, y_pred, sample_weight)
-        tracker.update_state(loss, sample_weight=_batch_size(backend, x))
-        for metric in metrics:
-            metric.update_state(y, y_pred, sample_weight)
-        return loss
-
-    return _compile(model, test_step, model.variables + model.metric_variables)
+    state = model.variables + model.metric_variables
+    if _overrides(model, "test_step"):
+        return _recording_logs(
+            model, _compile(model, lambda x, y, sw: model.test_step(pack_x_y_sample_weight(x, y, sw)), state)
+        )
+    return _compile(model, model._test_update, state)
 
 
 def make_predict_step(model: Any) -> Callable[..., Any]:
+    if _overrides(model, "predict_step"):
+        return _compile(model, lambda x: model.predict_step((x,)), model.variables)
+
     def predict_step(x: Any) -> Any:
         return model(x, training=False)
 

@@ -1,0 +1,33 @@
+"""Saving and loading: whole models (``.ukeras``) and weights (``.weights.safetensors``).
+
+``model.save("m.ukeras")`` / ``unikeras.saving.load_model("m.ukeras")`` move a model (architecture,
+weights, compile settings, optimizer state) between processes and backends;
+``model.save_weights("w.weights.safetensors")`` / ``model.load_weights(...)`` move its weights.
+Files are written atomically and read without pickle or code from the file.
+"""
+
+from unikeras.saving.model_file import load_model, save_model
+from unikeras.saving.object_registration import (
+    CustomObjectScope,
+    custom_object_scope,
+    get_custom_objects,
+    get_registered_name,
+    get_registered_object,
+    register_keras_serializable,
+    register_serializable,
+)
+from unikeras.saving.weights_file import load_weights, save_weights
+
+__all__ = [
+    "CustomObjectScope",
+    "custom_object_scope",
+    "get_custom_objects",
+    "get_registered_name",
+    "get_registered_object",
+    "load_model",
+    "load_weights",
+    "register_keras_serializable",
+    "register_serializable",
+    "save_model",
+    "save_weights",
+]
