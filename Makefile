@@ -24,6 +24,7 @@ test: install
 
 bench: install
 	$(BIN)/python benchmarks/fit_vs_native.py
+	$(BIN)/python benchmarks/compiled_steps.py
 
 lint: install
 	$(BIN)/ruff check unikeras tests examples benchmarks
