@@ -112,6 +112,15 @@ class Model(Trainer, Layer):
 
         saving.load_weights(self, filepath, skip_mismatch=skip_mismatch)
 
+    def export(self, filepath: str, format: str = "onnx", opset: int | None = None) -> None:  # noqa: A002
+        """Write the model for inference elsewhere; ``format="onnx"`` (the only one) writes an ONNX file
+        from the layer graph, the same on every backend (``opset`` 17 to 21, ``None``: 17)."""
+        if format != "onnx":
+            raise ValueError(f"Model '{self.name}'.export(): `format` must be 'onnx', received {format!r}.")
+        from unikeras.export import export_onnx
+
+        export_onnx(self, filepath, opset=opset)
+
     def summary(self, print_fn: Any = None) -> None:
         """Print a table of layers, output shapes and parameter counts."""
         from unikeras.utils.summary import format_summary
