@@ -286,8 +286,8 @@ def test_file_name_errors(tmp_path):
     model = _sequential()
     with pytest.raises(ValueError, match=r"must end in `\.ukeras`. Received: filepath=.*m\.zip"):
         model.save(tmp_path / "m.zip")
-    with pytest.raises(ValueError, match="writing Keras files .* is not supported yet"):
-        model.save(tmp_path / "m.keras")
+    with pytest.raises(ValueError, match=r"legacy HDF5 model files .* not supported"):
+        model.save(tmp_path / "m.h5")
     with pytest.raises(FileNotFoundError, match="File not found: filepath=.*nope.ukeras"):
         saving.load_model(tmp_path / "nope.ukeras")
     (tmp_path / "m.bin").write_bytes(b"")

@@ -95,19 +95,22 @@ class Model(Trainer, Layer):
 
     # ------------------------------------------------------------------ files
     def save(self, filepath: str, overwrite: bool = True, include_optimizer: bool = True) -> None:
-        """Write the whole model (architecture, weights, compile settings) to a ``.ukeras`` file."""
+        """Write the whole model (architecture, weights, compile settings) to a ``.ukeras`` file, or to
+        a Keras 3 ``.keras`` file that Keras loads."""
         from unikeras import saving
 
         saving.save_model(self, filepath, overwrite=overwrite, include_optimizer=include_optimizer)
 
     def save_weights(self, filepath: str, overwrite: bool = True) -> None:
-        """Write the weights (and the optimizer's state, once built) to a ``.weights.safetensors`` file."""
+        """Write the weights (and the optimizer's state, once built) to a ``.weights.safetensors`` file,
+        or to a Keras 3 ``.weights.h5`` file."""
         from unikeras import saving
 
         saving.save_weights(self, filepath, overwrite=overwrite)
 
     def load_weights(self, filepath: str, skip_mismatch: bool = False) -> None:
-        """Read weights written by ``save_weights``, matched by name."""
+        """Read weights matched by name from ``.weights.safetensors``, Keras ``.weights.h5`` or ``.keras``
+        files, or legacy Keras 2 ``.h5`` files (by layer name or order)."""
         from unikeras import saving
 
         saving.load_weights(self, filepath, skip_mismatch=skip_mismatch)

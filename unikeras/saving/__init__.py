@@ -3,6 +3,8 @@
 ``model.save("m.ukeras")`` / ``unikeras.saving.load_model("m.ukeras")`` move a model (architecture,
 weights, compile settings, optimizer state) between processes and backends;
 ``model.save_weights("w.weights.safetensors")`` / ``model.load_weights(...)`` move its weights.
+Keras files are read and written too: ``.keras`` models and ``.weights.h5`` weights (Keras 3), and
+legacy ``.h5`` models and weights (Keras 2 / tf.keras, read only).
 Files are written atomically and read without pickle or code from the file.
 """
 

@@ -27,7 +27,7 @@ import numpy as np
 
 from unikeras import backends
 from unikeras.layers.layer import Layer
-from unikeras.saving import object_registration, safetensors_io, weights_file
+from unikeras.saving import keras_file, object_registration, safetensors_io, weights_file
 from unikeras.saving.atomic import atomic_write
 
 FORMAT = "unikeras.model"
@@ -157,11 +157,12 @@ def _build_config(model: Any) -> dict | None:
 
 
 def save_model(model: Any, filepath: str | os.PathLike, overwrite: bool = True, include_optimizer: bool = True) -> None:
-    """Write ``model`` (architecture, weights, compile settings and optimizer state) to a ``.ukeras`` file.
+    """Write ``model`` (architecture, weights, compile settings and optimizer state) to a ``.ukeras`` file,
+    or to a Keras 3 ``.keras`` file (of the optimizer state, only its iteration count and learning rate).
 
     Args:
         model: the model to save.
-        filepath: path ending in ``.ukeras``.
+        filepath: path ending in ``.ukeras`` or ``.keras``.
         overwrite: replace an existing file; when ``False`` an existing file raises ``FileExistsError``.
         include_optimizer: also store the optimizer's variables (iteration count, slots).
     """
@@ -171,8 +172,14 @@ def save_model(model: Any, filepath: str | os.PathLike, overwrite: bool = True, 
     filepath = os.fspath(filepath)
     if not isinstance(model, Model):
         raise TypeError(f"save_model(): expected a unikeras Model, received {type(model).__name__}.")
+    if filepath.endswith(keras_file.SUFFIX):
+        keras_file.save_keras_model(model, filepath, overwrite=overwrite, include_optimizer=include_optimizer)
+        return
     if filepath.endswith(_KERAS_SUFFIXES):
-        raise ValueError(f"save_model(): writing Keras files ({filepath}) is not supported yet; use a `{SUFFIX}` file.")
+        raise ValueError(
+            f"save_model(): writing legacy HDF5 model files ({filepath}) is not supported; use a `{SUFFIX}` or "
+            f"`{keras_file.SUFFIX}` file."
+        )
     if not filepath.endswith(SUFFIX):
         raise ValueError(f"The filename must end in `{SUFFIX}`. Received: filepath={filepath}")
     spec = serialize_layer(model)
@@ -572,19 +579,24 @@ def load_model(
     safe_mode: bool = True,
 ) -> Any:
     """A model read from a ``.ukeras`` file, rebuilt on the current backend with its weights, compiled
-    (optimizer state included) when it was saved compiled.
+    (optimizer state included) when it was saved compiled; Keras 3 ``.keras`` files and legacy Keras 2
+    ``.h5`` model files are read too.
 
     Args:
-        filepath: path of a ``.ukeras`` file.
+        filepath: path of a ``.ukeras``, ``.keras`` or ``.h5`` file.
         custom_objects: ``{name: class or function}`` for custom layers, losses and metrics the file names.
         compile: compile the model as it was saved.
         safe_mode: refuse Lambda layers and classes not known to unikeras, ``custom_objects`` or the
             registry (``register_serializable``); pass ``False`` only for files you trust.
     """
     filepath = os.fspath(filepath)
-    weights_file.check_exists(filepath, f"`{SUFFIX}` zip file")
     if filepath.endswith(_KERAS_SUFFIXES):
-        raise ValueError(f"load_model(): reading Keras files ({filepath}) is not supported yet; use a `{SUFFIX}` file.")
+        from unikeras.saving import legacy_h5
+
+        weights_file.check_exists(filepath, "Keras file")
+        load = keras_file.load_keras_model if filepath.endswith(keras_file.SUFFIX) else legacy_h5.load_legacy_model
+        return load(filepath, custom_objects=custom_objects, compile=compile, safe_mode=safe_mode)
+    weights_file.check_exists(filepath, f"`{SUFFIX}` zip file")
     if not filepath.endswith(SUFFIX):
         raise ValueError(f"File format not supported: filepath={filepath}. unikeras loads `{SUFFIX}` files.")
     config, data = read_archive(filepath)

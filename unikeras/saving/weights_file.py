@@ -315,17 +315,27 @@ def _optimizer_plan(
 
 # ---------------------------------------------------------------------- public
 def save_weights(model: Any, filepath: str | os.PathLike, overwrite: bool = True) -> None:
-    """Write ``model``'s weights (and its optimizer's state, once built) to a ``.weights.safetensors`` file."""
+    """Write ``model``'s weights (and its optimizer's state, once built) to a ``.weights.safetensors`` file,
+    or its weights to a Keras 3 ``.weights.h5`` file."""
     filepath = os.fspath(filepath)
+    if filepath.endswith(".weights.h5"):
+        from unikeras.saving import keras_file
+
+        keras_file.save_keras_weights(model, filepath, overwrite=overwrite)
+        return
     if not filepath.endswith(SUFFIX):
-        raise ValueError(f"The filename must end in `{SUFFIX}`. Received: filepath={filepath}")
+        raise ValueError(
+            f"The filename must end in `{SUFFIX}`. Received: filepath={filepath} "
+            "(a Keras 3 weights file ends in `.weights.h5`)."
+        )
     tensors, metadata = collect(model)
     with atomic_write(filepath, overwrite=overwrite) as f:
         safetensors_io.write(f, tensors, metadata)
 
 
 def load_weights(model: Any, filepath: str | os.PathLike, skip_mismatch: bool = False) -> None:
-    """Load weights saved by ``save_weights`` (or the weights inside a ``.ukeras`` file) into ``model``."""
+    """Load weights saved by ``save_weights`` (or the weights inside a ``.ukeras`` file) into ``model``;
+    Keras 3 ``.weights.h5`` and ``.keras`` files and legacy Keras ``.h5`` weights are read too."""
     from unikeras.saving import model_file
 
     filepath = os.fspath(filepath)
@@ -333,6 +343,15 @@ def load_weights(model: Any, filepath: str | os.PathLike, skip_mismatch: bool = 
         check_exists(filepath, f"`{model_file.SUFFIX}` file")
         _, data = model_file.read_archive(filepath)
         source = f"{filepath} ({model_file.WEIGHTS_NAME})"
+    elif filepath.endswith((".h5", ".hdf5", ".keras")):
+        from unikeras.saving import keras_file, legacy_h5
+
+        check_exists(filepath, "Keras weights file")
+        if filepath.endswith((".weights.h5", ".keras")):
+            keras_file.load_keras_weights(model, filepath, skip_mismatch=skip_mismatch)
+        else:
+            legacy_h5.load_legacy_weights(model, filepath, skip_mismatch=skip_mismatch)
+        return
     elif filepath.endswith(SUFFIX):
         check_exists(filepath, f"`{SUFFIX}` file")
         with open(filepath, "rb") as f:
