@@ -23,7 +23,7 @@ test: install
 	UNIKERAS_REQUIRE_ALL_BACKENDS=$${UNIKERAS_REQUIRE_ALL_BACKENDS:-0} $(BIN)/python -m pytest -q -n auto --maxprocesses=4 tests
 
 bench: install
-	$(BIN)/python benchmarks/fit_vs_native.py
+	$(BIN)/python benchmarks/suite.py
 	$(BIN)/python benchmarks/compiled_steps.py
 
 lint: install
