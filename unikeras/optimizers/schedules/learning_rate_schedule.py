@@ -81,7 +81,37 @@ def _check_positive(schedule: LearningRateSchedule, arg: str, value: Any) -> Non
         raise ValueError(f"{type(schedule).__name__}: `{arg}` must be > 0, received {arg}={value!r}.")
 
 
-class ExponentialDecay(LearningRateSchedule):
+class _StepDecay(LearningRateSchedule):
+    """Shared by the schedules driven by ``step / decay_steps`` and a ``decay_rate``."""
+
+    def __init__(
+        self, initial_learning_rate: float, decay_steps: int, decay_rate: float, staircase: bool, name: str
+    ) -> None:
+        _check_positive(self, "decay_steps", decay_steps)
+        self.initial_learning_rate = initial_learning_rate
+        self.decay_steps = decay_steps
+        self.decay_rate = decay_rate
+        self.staircase = staircase
+        self.name = name
+
+    def _progress(self, step: Any) -> tuple[Any, Any]:
+        """The backend and ``step / decay_steps`` (rounded down when ``staircase``)."""
+        b, step = _float_step(step)
+        decay_steps = _scalar(b, self.decay_steps)
+        p = _floor_quotient(b, step, decay_steps)[0] if self.staircase else b.divide(step, decay_steps)
+        return b, p
+
+    def get_config(self) -> dict:
+        return {
+            "initial_learning_rate": self.initial_learning_rate,
+            "decay_steps": self.decay_steps,
+            "decay_rate": self.decay_rate,
+            "staircase": self.staircase,
+            "name": self.name,
+        }
+
+
+class ExponentialDecay(_StepDecay):
     """``initial_learning_rate * decay_rate ** (step / decay_steps)``.
 
     Args:
@@ -101,27 +131,11 @@ class ExponentialDecay(LearningRateSchedule):
         staircase: bool = False,
         name: str = "ExponentialDecay",
     ) -> None:
-        _check_positive(self, "decay_steps", decay_steps)
-        self.initial_learning_rate = initial_learning_rate
-        self.decay_steps = decay_steps
-        self.decay_rate = decay_rate
-        self.staircase = staircase
-        self.name = name
+        super().__init__(initial_learning_rate, decay_steps, decay_rate, staircase, name)
 
     def __call__(self, step: Any) -> Any:
-        b, step = _float_step(step)
-        decay_steps = _scalar(b, self.decay_steps)
-        p = _floor_quotient(b, step, decay_steps)[0] if self.staircase else b.divide(step, decay_steps)
+        b, p = self._progress(step)
         return b.multiply(_scalar(b, self.initial_learning_rate), b.power(_scalar(b, self.decay_rate), p))
-
-    def get_config(self) -> dict:
-        return {
-            "initial_learning_rate": self.initial_learning_rate,
-            "decay_steps": self.decay_steps,
-            "decay_rate": self.decay_rate,
-            "staircase": self.staircase,
-            "name": self.name,
-        }
 
 
 class PiecewiseConstantDecay(LearningRateSchedule):
@@ -216,7 +230,7 @@ class PolynomialDecay(LearningRateSchedule):
         }
 
 
-class InverseTimeDecay(LearningRateSchedule):
+class InverseTimeDecay(_StepDecay):
     """``initial_learning_rate / (1 + decay_rate * step / decay_steps)``.
 
     Args:
@@ -235,28 +249,12 @@ class InverseTimeDecay(LearningRateSchedule):
         staircase: bool = False,
         name: str = "InverseTimeDecay",
     ) -> None:
-        _check_positive(self, "decay_steps", decay_steps)
-        self.initial_learning_rate = initial_learning_rate
-        self.decay_steps = decay_steps
-        self.decay_rate = decay_rate
-        self.staircase = staircase
-        self.name = name
+        super().__init__(initial_learning_rate, decay_steps, decay_rate, staircase, name)
 
     def __call__(self, step: Any) -> Any:
-        b, step = _float_step(step)
-        decay_steps = _scalar(b, self.decay_steps)
-        p = _floor_quotient(b, step, decay_steps)[0] if self.staircase else b.divide(step, decay_steps)
+        b, p = self._progress(step)
         denominator = b.add(_scalar(b, 1.0), b.multiply(_scalar(b, self.decay_rate), p))
         return b.divide(_scalar(b, self.initial_learning_rate), denominator)
-
-    def get_config(self) -> dict:
-        return {
-            "initial_learning_rate": self.initial_learning_rate,
-            "decay_steps": self.decay_steps,
-            "decay_rate": self.decay_rate,
-            "staircase": self.staircase,
-            "name": self.name,
-        }
 
 
 def _cosine(b: Any, fraction: Any, alpha: float, scale: Any = None) -> Any:
