@@ -13,6 +13,9 @@ $(STAMP): constraints.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]"
+	# an editable install is not byte-compiled; without this every process compiles unikeras anew
+	# (over half a second), and not at all where PYTHONDONTWRITEBYTECODE is set
+	$(BIN)/python -m compileall -q unikeras
 	$(BIN)/python -c "import unikeras.backends as b; [b.get(n) for n in ('torch', 'tensorflow', 'jax', 'mxnet')]"
 	touch $(STAMP)
 
@@ -24,6 +27,7 @@ test: install
 
 bench: install
 	$(BIN)/python benchmarks/suite.py
+	$(BIN)/python benchmarks/import_time.py
 	$(BIN)/python benchmarks/compiled_steps.py
 
 lint: install

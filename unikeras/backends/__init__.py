@@ -120,6 +120,8 @@ def loaded() -> list[Backend]:
 
 def check_name(name: str) -> str:
     """Return ``name`` if registered, else raise ``ValueError`` listing the valid names."""
+    if name in _factories:  # built-in or registered in-process: no need to scan entry points
+        return name
     if name not in registered():
         raise ValueError(f"Unknown backend {name!r}. Valid backends: {', '.join(sorted(registered()))}.")
     return name
