@@ -1,7 +1,9 @@
 """TensorFlow: the suite's workloads in TF ops on tf.Variables, a tf.function step with GradientTape and Adam in TF.
 
-tf.keras is Keras 3 here, so the layers and Adam are written in TF ops (no XLA: ``tf.function``
-as a TensorFlow user writes it by default). The LSTM's 32 steps are unrolled in the traced graph.
+tf.keras is Keras 3 here, so the layers and Adam are written in TF ops. ``jit_compile=False``
+(the suite's ``native`` way) is ``tf.function`` as a TensorFlow user writes it by default;
+``jit_compile=True`` (the ``native_xla`` way) is the same loop compiled by XLA. The LSTM's 32
+steps are unrolled in the traced graph.
 """
 
 from __future__ import annotations
@@ -68,7 +70,7 @@ def forward(name: str, p: dict, x: tf.Tensor) -> tf.Tensor:
 class Native:
     """One workload's variables, Adam state and data: ``train_epoch()`` and ``predict()``."""
 
-    def __init__(self, name: str, x: np.ndarray, y: np.ndarray, seed: int = 0) -> None:
+    def __init__(self, name: str, x: np.ndarray, y: np.ndarray, seed: int = 0, jit_compile: bool = False) -> None:
         self.workload = WORKLOADS[name]
         self.params = {k: tf.Variable(a, name=k) for k, a in suite_params(name, seed).items()}
         variables = list(self.params.values())
@@ -76,7 +78,7 @@ class Native:
         vs = [tf.Variable(tf.zeros_like(v)) for v in variables]
         t = tf.Variable(0.0)
 
-        @tf.function(reduce_retracing=True)
+        @tf.function(reduce_retracing=True, jit_compile=jit_compile)
         def train_step(xb, yb):
             with tf.GradientTape() as tape:
                 logits = forward(name, self.params, xb)
@@ -91,7 +93,9 @@ class Native:
             return loss
 
         self.train_step = train_step
-        self.predict_step = tf.function(lambda xb: forward(name, self.params, xb), reduce_retracing=True)
+        self.predict_step = tf.function(
+            lambda xb: forward(name, self.params, xb), reduce_retracing=True, jit_compile=jit_compile
+        )
         self.x, self.y = x, y.astype(np.int32)
         self.rng = np.random.default_rng(seed)
 

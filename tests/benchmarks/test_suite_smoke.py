@@ -49,9 +49,9 @@ WAY_FIELDS = {
 }
 
 
-def check_ratio(ratio: dict, rounds: int) -> None:
-    assert set(ratio) == {"train", "predict", "peak_rss"}
-    assert ratio["peak_rss"] > 0
+def check_ratio(ratio: dict, rounds: int, memory: bool = True) -> None:
+    assert set(ratio) == ({"train", "predict", "peak_rss"} if memory else {"train", "predict"})
+    assert not memory or ratio["peak_rss"] > 0
     for kind in ("train", "predict"):
         assert set(ratio[kind]) == {"median", "ci95", "per_round"}
         assert len(ratio[kind]["per_round"]) == rounds
@@ -84,14 +84,19 @@ def test_quick_run_writes_every_field(tmp_path: Path) -> None:
         assert way["output"] == f"float32[{row['samples']}, 10]"
         assert np.isfinite(way["last_loss"])
         assert way["time_to_first_step_s"] > 0 and way["peak_rss_mib"] > 0
-    assert set(row["ratios"]) == {"unikeras/native"}
+    assert set(row["ratios"]) == {"unikeras/native", "unikeras/native_best"}
     check_ratio(row["ratios"]["unikeras/native"], rounds=1)
+    check_ratio(row["ratios"]["unikeras/native_best"], rounds=1, memory=False)
+
+
+RATES = {"native": 20.0, "unikeras": 10.0, "keras": 40.0}
 
 
 def fake_workers(jobs: list[list[str]], backend: str, concurrent: bool) -> list[tuple[dict | None, str | None]]:
-    """What the worker processes of a (jax, mlp) pair print, without running them: rates 10, 20, 40 per way."""
+    """What the worker processes of a pair print, without running them: training rates per way from ``RATES``
+    (round 2 twice round 1), predict rates 10 times those."""
     assert not concurrent
-    rates = {"native": 20.0, "unikeras": 10.0, "keras": 40.0}
+    rates = {way: rate for way, rate in RATES.items() if way in suite.ways_for(backend)}
     results = []
     for job in jobs:
         if job[1] == "timing":
@@ -125,12 +130,28 @@ def test_rows_combine_timing_and_single_way_workers(monkeypatch: pytest.MonkeyPa
     for way in row["ways"].values():
         assert set(way) == WAY_FIELDS
     assert row["ways"]["keras"]["steps_per_s_median"] == pytest.approx(60.0)
-    assert set(row["ratios"]) == {"unikeras/native", "unikeras/keras"}
-    for ratio in row["ratios"].values():
-        check_ratio(ratio, rounds=2)
+    assert set(row["ratios"]) == {"unikeras/native", "unikeras/native_best", "unikeras/keras"}
+    for name, ratio in row["ratios"].items():
+        check_ratio(ratio, rounds=2, memory=name != "unikeras/native_best")
     assert row["ratios"]["unikeras/native"]["train"]["per_round"] == [0.5, 0.5]
     assert row["ratios"]["unikeras/keras"]["predict"]["median"] == pytest.approx(0.25)
     assert row["ratios"]["unikeras/native"]["peak_rss"] == pytest.approx(0.5)
+
+
+def test_native_best_takes_the_faster_native_variant_per_round(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(RATES, "native_xla", 5.0)  # slower than the graph loop in round 1 ...
+
+    def workers(jobs, backend, concurrent):
+        results = fake_workers(jobs, backend, concurrent)
+        results[0][0]["ways"]["native_xla"]["steps_per_s"] = [5.0, 80.0]  # ... faster in round 2
+        return results
+
+    monkeypatch.setattr(suite, "run_workers", workers)
+    row = suite.measure_pair("tensorflow", "mlp", rounds=2, quick=False)
+    assert set(row["ways"]) == {"native", "native_xla", "unikeras", "keras"}
+    # unikeras runs 10 then 20 steps/s; the best native 20 (graph) then 80 (XLA)
+    assert row["ratios"]["unikeras/native_best"]["train"]["per_round"] == [0.5, 0.25]
+    assert row["ratios"]["unikeras/native"]["train"]["per_round"] == [0.5, 0.5]
 
 
 def test_a_failed_worker_is_reported_in_the_row(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -663,27 +663,28 @@ class JaxBackend(Backend):
                     f"backend 'jax': the step assigned variable(s) {names} that are not in its `state`; "
                     "add them to `state` so their new values can leave the compiled function."
                 )
-            # Only assigned variables leave the function (a dict keyed by position: its keys are part of
-            # the traced output structure), so a predict step returns no state at all.
-            updates = {}
-            for i, (v, old) in enumerate(zip(state, values, strict=True)):
+            # Every state value leaves the function: the inputs are donated, so XLA updates them in
+            # place, and an unassigned variable's output aliases its input buffer (no copy).
+            updates = []
+            for v, old in zip(state, values, strict=True):
                 new = scope.values[v]
                 if new is old:
+                    updates.append(new)
                     continue
                 if np.shape(new) != old.shape:
                     raise ValueError(f"Variable {v.name!r} of shape {old.shape} was assigned shape {np.shape(new)}.")
                 if new.dtype != old.dtype or new.aval.weak_type:
                     # Keep input and output signatures identical, so the next call does not retrace.
                     new = lax.convert_element_type(new, old.dtype)
-                updates[i] = new
+                updates.append(new)
             return out, updates
 
-        run = jax.jit(pure) if jit_compile else pure
+        run = jax.jit(pure, donate_argnums=0) if jit_compile else pure
 
         def step(*args: Any, **kwargs: Any) -> Any:
             out, updates = run([v.handle for v in state], *args, **kwargs)
-            for i, new in updates.items():
-                state[i].assign(new)
+            for v, new in zip(state, updates):
+                v.assign(new)
             return out
 
         return step

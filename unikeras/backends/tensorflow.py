@@ -12,6 +12,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TF's start-up noise o
 import tensorflow as tf  # noqa: E402
 
 from unikeras.backends.base import Axis, Backend, Seed, Tensor, conv_transpose_geometry  # noqa: E402
+from unikeras.backends.step_tiering import TieredStep  # noqa: E402
 from unikeras.variables import active_scope  # noqa: E402
 
 _DTYPES = {
@@ -731,7 +732,17 @@ class TensorFlowBackend(Backend):
         # shape static: `shape()` must return ints, which reduce_retracing would break.
         # autograph=False: the step is plain Python over contract ops, traced as written.
         del state
-        compiled = tf.function(fn, jit_compile=jit_compile is True, autograph=False)
+        if jit_compile == "auto":
+            # XLA wins on some models and loses on others (docs/performance.md): start on the graph
+            # executor, try XLA once the run has proven long, keep the faster (step_tiering.py).
+            on_cpu_only = not tf.config.list_logical_devices("GPU")
+            compiled = TieredStep(
+                tf.function(fn, jit_compile=False, autograph=False),
+                lambda: tf.function(fn, jit_compile=True, autograph=False),
+                synchronize=(lambda out: None) if on_cpu_only else (lambda out: self.synchronize()),
+            )
+        else:
+            compiled = tf.function(fn, jit_compile=jit_compile is True, autograph=False)
         convert = tf.convert_to_tensor
 
         def step(*args: Any) -> Any:

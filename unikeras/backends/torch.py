@@ -83,6 +83,19 @@ def _flat_pad(pads: Sequence[tuple[int, int]]) -> list[int]:
     return [p for pair in reversed(pads) for p in pair]
 
 
+_FUSED_ADAM_DTYPES = (torch.float32, torch.float64, torch.float16, torch.bfloat16)
+
+
+def _fused_adam_applies(weights: list, grads: list) -> bool:
+    """Whether ``torch._fused_adam_`` takes these tensors: one floating dtype, one CPU or CUDA device, dense."""
+    first = weights[0] if weights else None
+    if first is None or first.dtype not in _FUSED_ADAM_DTYPES or first.device.type not in ("cpu", "cuda"):
+        return False
+    return all(
+        t.dtype == first.dtype and t.device == first.device and t.layout == torch.strided for t in (*weights, *grads)
+    )
+
+
 class TorchBackend(Backend):
     name = "torch"
     framework = "torch"
@@ -758,28 +771,46 @@ class TorchBackend(Backend):
         ws = [w.handle for w in variables]
         m_h = [m.handle for m in ms]
         v_h = [v.handle for v in vs]
+        vhat_h = [] if vhats is None else [v.handle for v in vhats]
         grads = self._tensors(grads)
         with torch.no_grad():
-            # Keras's rule (torch.optim.Adam puts epsilon elsewhere), op for op as in base.py.
             step = self.convert_to_tensor(step)
             b1_power = torch.pow(torch.tensor(beta_1, dtype=step.dtype, device=step.device), step)
             b2_power = torch.pow(torch.tensor(beta_2, dtype=step.dtype, device=step.device), step)
             alpha = learning_rate * torch.sqrt(1.0 - b2_power) / (1.0 - b1_power)
-            delta = torch._foreach_sub(grads, m_h)
-            torch._foreach_mul_(delta, 1.0 - beta_1)
-            torch._foreach_add_(m_h, delta)
-            delta = torch._foreach_mul(grads, grads)
-            torch._foreach_sub_(delta, v_h)
-            torch._foreach_mul_(delta, 1.0 - beta_2)
-            torch._foreach_add_(v_h, delta)
+            if _fused_adam_applies(ws, grads):
+                # PyTorch's fused kernel (one pass over every tensor). It applies its own bias
+                # corrections from `state_steps` and adds epsilon after them; with steps so large that
+                # beta ** step == 0 those corrections are 1, and `alpha` carries Keras's instead, so
+                # this is Keras's rule: var -= alpha * m / (sqrt(v) + epsilon).
+                alpha = alpha.to(dtype=ws[0].dtype, device=ws[0].device)
+                no_correction = torch.full((), 1e9, dtype=torch.float32, device=ws[0].device)
+                torch._fused_adam_(
+                    ws,
+                    grads,
+                    m_h,
+                    v_h,
+                    vhat_h,
+                    [no_correction] * len(ws),
+                    lr=alpha,
+                    beta1=beta_1,
+                    beta2=beta_2,
+                    weight_decay=0.0,
+                    eps=epsilon,
+                    amsgrad=vhats is not None,
+                    maximize=False,
+                )
+                return None
+            # Keras's rule with multi-tensor (foreach) kernels: m and v move toward g and g**2.
+            torch._foreach_lerp_(m_h, grads, 1.0 - beta_1)
+            torch._foreach_lerp_(v_h, torch._foreach_mul(grads, grads), 1.0 - beta_2)
             if vhats is not None:
-                vhat_h = [v.handle for v in vhats]
                 torch._foreach_maximum_(vhat_h, v_h)
                 v_h = vhat_h
             denom = torch._foreach_sqrt(v_h)
             torch._foreach_add_(denom, epsilon)
-            update = torch._foreach_mul(m_h, alpha)
-            torch._foreach_div_(update, denom)
+            update = torch._foreach_div(m_h, denom)
+            torch._foreach_mul_(update, alpha)
             torch._foreach_sub_(ws, update)
         return None
 

@@ -30,6 +30,7 @@ def _compile(model: Any, fn: Callable[..., Any], state: Sequence[Any]) -> Callab
         # outputs) are converted here, leaf by leaf.
         return compiled(*[_to_tensors(backend, a) if isinstance(a, (list, tuple, dict)) else a for a in args])
 
+    step.compiled = compiled  # the backend's step, for introspection
     return step
 
 
