@@ -592,6 +592,24 @@ class Backend(abc.ABC):
         picked = self.take_along_axis(self.log_softmax(logits, axis=-1), self.expand_dims(labels, -1), axis=-1)
         return self.negative(self.squeeze(picked, axis=-1))
 
+    def layer_norm(
+        self, x: Tensor, gamma: Tensor | None, beta: Tensor | None, axes: Sequence[int], epsilon: float
+    ) -> Tensor:
+        """``(x - mean) / sqrt(var + epsilon) * gamma + beta`` with the population mean and variance
+        of ``x`` over ``axes`` (sorted, non-negative); ``gamma``/``beta`` (or ``None``) hold one
+        value per position in those axes, reshaped to their sizes in order (as Keras does).
+        Frameworks with a fused kernel override it."""
+        axes = tuple(axes)
+        x_shape = self.shape(x)
+        shape = tuple(x_shape[a] if a in axes else 1 for a in range(len(x_shape)))
+        mean = self.mean(x, axis=axes, keepdims=True)
+        variance = self.var(x, axis=axes, keepdims=True)
+        inv = self.rsqrt(self.add(variance, self.convert_to_tensor(epsilon, self.dtype_name(variance))))
+        if gamma is not None:
+            inv = self.multiply(inv, self.reshape(gamma, shape))
+        outputs = self.multiply(self.subtract(x, mean), inv)
+        return outputs if beta is None else self.add(outputs, self.reshape(beta, shape))
+
     def grouped_conv(
         self,
         x: Tensor,

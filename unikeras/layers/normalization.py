@@ -203,12 +203,14 @@ class LayerNormalization(_Normalization):
 
     def call(self, inputs: Any) -> Any:
         b = active()
-        variance = b.var(inputs, axis=self._axes, keepdims=True)
         if self.rms_scaling:
+            variance = b.var(inputs, axis=self._axes, keepdims=True)
             eps = b.convert_to_tensor(self.epsilon, b.dtype_name(variance))
             outputs = b.multiply(inputs, b.rsqrt(b.add(variance, eps)))
             return b.multiply(outputs, self._bcast(self.gamma.value))
-        return self._apply(inputs, b.mean(inputs, axis=self._axes, keepdims=True), variance)
+        gamma = None if self.gamma is None else self.gamma.value
+        beta = None if self.beta is None else self.beta.value
+        return b.layer_norm(inputs, gamma, beta, sorted(self._axes), self.epsilon)
 
     def get_config(self) -> dict:
         return {**super().get_config(), "rms_scaling": self.rms_scaling}
