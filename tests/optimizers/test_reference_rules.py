@@ -46,10 +46,10 @@ def run_reference(reference, start, grads):
     return weights
 
 
-def problem(rng, scale=2.0, steps=STEPS):
+def problem(rng, scale=2.0, steps=STEPS, shapes=SHAPES):
     """Start weights and ``steps`` lists of gradients (scaled up so that clipping bites)."""
-    start = [rng.standard_normal(s).astype("float32") for s in SHAPES]
-    grads = [[(scale * rng.standard_normal(s)).astype("float32") for s in SHAPES] for _ in range(steps)]
+    start = [rng.standard_normal(s).astype("float32") for s in shapes]
+    grads = [[(scale * rng.standard_normal(s)).astype("float32") for s in shapes] for _ in range(steps)]
     return start, grads
 
 
@@ -84,6 +84,18 @@ def test_update_rules_match_numpy_reference(backend, rng):
     start, grads = problem(rng)
     results = run_compiled(backend, [getattr(optimizers, name)(**kwargs) for name, kwargs in CASES], start, grads)
     for (name, kwargs), got in zip(CASES, results):
+        want = run_reference(ref.OPTIMIZERS[name](**kwargs), start, grads)
+        for i, (g, w) in enumerate(zip(got, want)):
+            np.testing.assert_allclose(g, w, rtol=1e-4, atol=1e-5, err_msg=f"{name}({kwargs}), variable {i}")
+
+
+def test_fused_updates_keep_weights_of_one_shape_apart(backend, rng):
+    """Fused kernels that cache buffers (scratch arrays, views) must not share them between two
+    weights of the same shape."""
+    cases = [("SGD", {"learning_rate": 0.1, "momentum": 0.9}), ("Adam", {"learning_rate": 0.01})]
+    start, grads = problem(rng, shapes=[(4,), (4,), (2, 3), (2, 3)])
+    results = run_compiled(backend, [getattr(optimizers, name)(**kwargs) for name, kwargs in cases], start, grads)
+    for (name, kwargs), got in zip(cases, results):
         want = run_reference(ref.OPTIMIZERS[name](**kwargs), start, grads)
         for i, (g, w) in enumerate(zip(got, want)):
             np.testing.assert_allclose(g, w, rtol=1e-4, atol=1e-5, err_msg=f"{name}({kwargs}), variable {i}")

@@ -760,6 +760,67 @@ class Backend(abc.ABC):
             update = self.divide(self.multiply(new_m, alpha), self.add(self.sqrt(new_v), epsilon))
             w.assign(self.subtract(w.value, update))
 
+    # ------------------------------------------------------------------ recurrent kernels
+    def rnn(
+        self,
+        cell: str,
+        inputs: Tensor,
+        states: Sequence[Tensor],
+        kernel: Tensor,
+        recurrent_kernel: Tensor,
+        bias: Tensor | None,
+        recurrent_bias: Tensor | None,
+        go_backwards: bool,
+    ) -> tuple[Tensor, list[Tensor]] | None:
+        """One fused recurrent layer over ``inputs`` ``(batch, time, features)``, or ``None`` when the
+        framework has no fused kernel for it (the default: callers then run the generic loop).
+
+        ``cell`` is ``"simple_rnn"`` (``h = tanh(x W + b + h U)``), ``"lstm"`` (gate blocks i, f, c, o;
+        sigmoid gates, tanh cell and output; ``states = [h, c]``) or ``"gru"`` (gate blocks z, r, h;
+        reset gate applied after the recurrent matmul, Keras's ``reset_after=True``;
+        ``h = z * h_prev + (1 - z) * tanh(x_h + r * (h_prev U_h + recurrent_bias_h))``).
+        Weights are in Keras's layout: ``kernel`` ``(features, gates * units)``, ``recurrent_kernel``
+        ``(units, gates * units)``; ``bias`` ``(gates * units,)`` is added to the input projection
+        and ``recurrent_bias`` (GRU only) to the recurrent one; either may be ``None``.
+        ``go_backwards`` processes the time steps last to first.
+
+        Returns ``(sequence, final_states)``: the ``(batch, time, units)`` outputs in processing
+        order and the list of final ``(batch, units)`` states. Differentiable w.r.t. every input.
+        """
+        del cell, inputs, states, kernel, recurrent_kernel, bias, recurrent_bias, go_backwards
+        return None
+
+    def scan(
+        self,
+        fn: Callable[[list, list], tuple[list, list]],
+        init: Sequence[Tensor],
+        xs: Sequence[Tensor],
+        axis: int = 0,
+        reverse: bool = False,
+    ) -> tuple[list[Tensor], list[Tensor]]:
+        """Loop ``fn`` over axis ``axis`` of ``xs``, as ``jax.lax.scan`` (which loops over axis 0).
+
+        ``fn(carry, x) -> (carry, y)``: ``carry`` a list of tensors whose shapes and dtypes ``fn``
+        keeps, ``x`` the list of slices of ``xs`` at one index of ``axis`` (that axis removed), ``y``
+        a list of tensors (maybe empty). ``xs`` is a non-empty list of tensors with the same static
+        length along ``axis`` (a non-negative int). ``reverse`` visits the indices last to first.
+        Returns the final carry and each ``y`` stacked on a new axis ``axis``, the ``y`` of index
+        ``t`` at position ``t`` (also with ``reverse``, as ``lax.scan``). ``fn`` may close over tensors
+        but must not assign variables.
+
+        Default: a Python loop (unrolled in a traced graph); compiling frameworks override it.
+        """
+        carry = list(init)
+        length = self.shape(xs[0])[axis]
+        slices = [[self.squeeze(s, axis=axis) for s in self.split(a, length, axis=axis)] for a in xs]
+        ys: list[list[Tensor]] = [[] for _ in range(length)]
+        for t in reversed(range(length)) if reverse else range(length):
+            carry, y = fn(carry, [s[t] for s in slices])
+            carry = list(carry)
+            ys[t] = list(y)
+        stacked = [self.stack([y[i] for y in ys], axis=axis) for i in range(len(ys[0]))] if length else []
+        return carry, stacked
+
 
 def conv_transpose_geometry(
     size: int, kernel_size: int, stride: int, padding: str, output_padding: int | None = None, dilation: int = 1

@@ -692,3 +692,27 @@ class JaxBackend(Backend):
     def synchronize(self, x: Any = None) -> None:
         if x is not None:
             jax.block_until_ready(x)
+
+    # ------------------------------------------------------------------ recurrent kernels
+    def scan(
+        self,
+        fn: Callable[[list, list], tuple[list, list]],
+        init: Sequence[Tensor],
+        xs: Sequence[Tensor],
+        axis: int = 0,
+        reverse: bool = False,
+    ) -> tuple[list[Tensor], list[Tensor]]:
+        if not any(isinstance(a, jax.core.Tracer) for a in [*init, *xs]):
+            # Eager call on concrete arrays: lax.scan would trace and compile its body on every call (a
+            # new closure each time); eager ops are dispatched from JAX's per-op cache instead.
+            return super().scan(fn, init, xs, axis, reverse)
+        init = [jnp.asarray(c) for c in init]
+
+        def body(carry: list, x: list) -> tuple[list, list]:
+            new, y = fn(list(carry), list(x))
+            # the carry keeps its input types exactly (no weak types, no promotion)
+            return [lax.convert_element_type(c, i.dtype) for c, i in zip(new, init, strict=True)], list(y)
+
+        xs = [jnp.moveaxis(jnp.asarray(x), axis, 0) for x in xs]
+        carry, ys = lax.scan(body, init, xs, reverse=reverse)
+        return list(carry), [jnp.moveaxis(y, 0, axis) for y in ys]

@@ -830,6 +830,49 @@ class TorchBackend(Backend):
             torch._foreach_sub_(ws, update)
         return None
 
+    # ------------------------------------------------------------------ recurrent kernels
+    def rnn(
+        self,
+        cell: str,
+        inputs: Tensor,
+        states: Sequence[Tensor],
+        kernel: Tensor,
+        recurrent_kernel: Tensor,
+        bias: Tensor | None,
+        recurrent_bias: Tensor | None,
+        go_backwards: bool,
+    ) -> tuple[Tensor, list[Tensor]] | None:
+        # PyTorch's own kernels (what nn.LSTM/GRU/RNN call): weights (gates * units, features), gate
+        # blocks i, f, g, o for the LSTM (Keras's order) and r, z, n for the GRU (Keras's is z, r, h).
+        x = self.convert_to_tensor(inputs)
+        if x.dim() != 3:
+            return None
+        if go_backwards:
+            x = torch.flip(x, (1,))
+        if cell == "gru":
+
+            def order(w: Tensor) -> Tensor:
+                z, r, h = torch.chunk(w, 3, dim=-1)
+                return torch.cat([r, z, h], dim=-1)
+
+            kernel, recurrent_kernel = order(kernel), order(recurrent_kernel)
+            bias = None if bias is None else order(bias)
+            recurrent_bias = None if recurrent_bias is None else order(recurrent_bias)
+        params = [kernel.t(), recurrent_kernel.t()]
+        has_biases = bias is not None or recurrent_bias is not None
+        if has_biases:
+            like = bias if bias is not None else recurrent_bias
+            params += [b if b is not None else torch.zeros_like(like) for b in (bias, recurrent_bias)]
+        hx = [s.unsqueeze(0) for s in states]
+        if cell == "lstm":
+            out, h, c = torch.lstm(x, hx, params, has_biases, 1, 0.0, False, False, True)
+            return out, [h[0], c[0]]
+        kernel_fn = {"gru": torch.gru, "simple_rnn": torch.rnn_tanh}.get(cell)
+        if kernel_fn is None:
+            return None
+        out, h = kernel_fn(x, hx[0], params, has_biases, 1, 0.0, False, False, True)
+        return out, [h[0]]
+
 
 def _compiled_step(step: Callable[..., Any], state: list[Any]) -> Callable[..., Any]:
     """``torch.compile(step)``; if its first call fails, the state is restored and the step

@@ -1,8 +1,11 @@
 """Recurrent layers: SimpleRNN, LSTM and GRU with Keras's arguments and weight layout.
 
-The time loop is a plain Python loop over the (static) timesteps written with contract ops,
-so it runs eagerly and inside a compiled step (``jax.jit``, ``tf.function``) alike. The input
-projection of every timestep is computed once, before the loop, in one matmul.
+In the plain case (standard activations, no mask, no dropout in training; GRU with
+``reset_after=True``) the layer asks the backend for a fused kernel (``Backend.rnn``: PyTorch's
+and MXNet's own LSTM/GRU/RNN kernels, as Keras uses cuDNN), weights staying in Keras's layout.
+Otherwise, or where the backend has none, the recurrence is written with contract ops and looped by
+``Backend.scan`` over the (static) timesteps (``lax.scan`` on JAX, a Python loop elsewhere, which a
+traced graph unrolls); the input projection of every timestep is computed once, in one matmul.
 
 Masking (a ``(batch, time)`` boolean ``mask``, from ``Embedding(mask_zero=True)``, ``Masking`` or
 passed explicitly) follows Keras: at a masked timestep the states keep their previous values and
@@ -219,45 +222,77 @@ class _RNN(Layer):
         return b.concatenate([b.matmul(b.multiply(h, m), k) for m, k in zip(masks, blocks)], axis=-1)
 
     # ------------------------------------------------------------------ call
+    def _fused_args(self) -> tuple[str, Any, Any] | None:
+        """``(cell, input bias, recurrent bias)`` for ``Backend.rnn`` when this configuration is the
+        one a fused kernel computes (standard activations), else ``None``."""
+        return None
+
     def call(self, inputs: Any, initial_state: Any = None, mask: Any = None, training: bool | None = None) -> Any:
         b = active()
         timesteps = b.shape(inputs)[1]
         if timesteps is None:
             raise ValueError(f"{type(self).__name__} '{self.name}': the time axis must have a static length.")
-        input_masks = None
+        keep = self._step_masks(mask, timesteps)
+        states = self._initial_states(initial_state, inputs, b)
+        input_masks = recurrent_masks = None
         if training and self.dropout > 0.0:
             first_input = b.squeeze(b.split(inputs, [1], axis=1)[0], axis=1)
             input_masks = self._dropout_masks(first_input, self.dropout, training)
-        projected = self._project(inputs, input_masks)
-        steps = [b.squeeze(x, axis=1) for x in b.split(projected, timesteps, axis=1)]
-        keep = self._step_masks(mask, timesteps)
-        if self.go_backwards:
-            steps = steps[::-1]
-            keep = None if keep is None else keep[::-1]
-        states = self._initial_states(initial_state, steps[0], b)
-        params = self._params()
-        params["recurrent_masks"] = self._dropout_masks(states[0], self.recurrent_dropout, training)
-        outputs = []
-        output = zeros = None
-        for t, x_t in enumerate(steps):
-            new_output, new_states = self._step(x_t, states, params)
-            if keep is None:
-                output, states = new_output, new_states
-            else:
-                if zeros is None:
-                    zeros = b.zeros_like(new_output)
-                fallback = zeros if self.zero_output_for_mask or output is None else output
-                output = b.where(keep[t], new_output, fallback)
-                states = [b.where(keep[t], new, old) for new, old in zip(new_states, states)]
-            if self.return_sequences:
-                outputs.append(output)
-        result = b.stack(outputs, axis=1) if self.return_sequences else output
-        if self.return_state:
-            return [result, *states]
-        return result
+        if training and self.recurrent_dropout > 0.0:
+            recurrent_masks = self._dropout_masks(states[0], self.recurrent_dropout, training)
+        fused = None
+        if keep is None and input_masks is None and recurrent_masks is None:
+            fused = self._fused_args()
+        if fused is not None:
+            cell, input_bias, recurrent_bias = fused
+            kernels = (self.kernel.value, self.recurrent_kernel.value)
+            result = b.rnn(cell, inputs, states, *kernels, input_bias, recurrent_bias, self.go_backwards)
+            if result is not None:
+                sequence, states = result[0], list(result[1])
+                return self._result(sequence if self.return_sequences else states[0], states)
+        return self._generic_call(inputs, states, keep, input_masks, recurrent_masks)
 
-    def _step_masks(self, mask: Any, timesteps: int) -> list | None:
-        """The ``(batch, time)`` mask as one boolean ``(batch, 1)`` tensor per timestep (or ``None``)."""
+    def _generic_call(self, inputs: Any, states: list, keep: Any, input_masks: Any, recurrent_masks: Any) -> Any:
+        """The recurrence written with contract ops, looped by ``Backend.scan`` over the time axis."""
+        b = active()
+        projected = self._project(inputs, input_masks)  # (batch, time, gates * units)
+        xs = [projected] if keep is None else [projected, keep]
+        params = self._params()
+        params["recurrent_masks"] = recurrent_masks
+        sequences = self.return_sequences
+        zero_output = self.zero_output_for_mask
+
+        if keep is None:
+
+            def step(carry: list, x: list) -> tuple[list, list]:
+                output, new_states = self._step(x[0], carry, params)
+                return new_states, [output] if sequences else []
+
+            states, ys = b.scan(step, states, xs, axis=1, reverse=self.go_backwards)
+            output = states[0]  # every cell's output is its first state
+        else:
+
+            def step(carry: list, x: list) -> tuple[list, list]:
+                previous, old_states = carry[0], carry[1:]
+                new_output, new_states = self._step(x[0], old_states, params)
+                fallback = b.zeros_like(new_output) if zero_output else previous
+                output = b.where(x[1], new_output, fallback)
+                new_states = [b.where(x[1], new, old) for new, old in zip(new_states, old_states)]
+                return [output, *new_states], [output] if sequences else []
+
+            init = [b.zeros_like(states[0]), *states]
+            carry, ys = b.scan(step, init, xs, axis=1, reverse=self.go_backwards)
+            output, states = carry[0], carry[1:]
+        if not sequences:
+            return self._result(output, states)
+        # scan keeps each step's output at its input position; go_backwards returns processing order
+        return self._result(b.flip(ys[0], axis=1) if self.go_backwards else ys[0], states)
+
+    def _result(self, output: Any, states: list) -> Any:
+        return [output, *states] if self.return_state else output
+
+    def _step_masks(self, mask: Any, timesteps: int) -> Any:
+        """The ``(batch, time)`` mask as a boolean ``(batch, time, 1)`` tensor (or ``None``)."""
         if isinstance(mask, (list, tuple)):
             mask = mask[0] if mask else None
         if mask is None:
@@ -273,13 +308,17 @@ class _RNN(Layer):
             )
         if b.dtype_name(mask) != "bool":
             mask = b.cast(mask, "bool")
-        return b.split(mask, timesteps, axis=1)
+        return b.expand_dims(mask, -1)
 
-    def _initial_states(self, initial_state: Any, first_step: Any, b: Any) -> list:
+    def _initial_states(self, initial_state: Any, inputs: Any, b: Any) -> list:
         if initial_state is None:
-            # zeros of shape (batch, units) without reading the (maybe dynamic) batch size
-            block = b.split(first_step, self._gates, axis=-1)[0] if self._gates > 1 else first_step
-            return [b.zeros_like(block)] * self._num_states
+            batch = b.shape(inputs)[0]
+            if batch is not None:
+                return [b.zeros((batch, self.units), b.dtype_name(inputs))] * self._num_states
+            # zeros of shape (batch, units) from a (maybe dynamic) batch size: one (batch, units) product
+            first = b.squeeze(b.split(inputs, [1], axis=1)[0], axis=1)
+            block = b.split(self.kernel.value, [self.units], axis=1)[0]
+            return [b.zeros_like(b.matmul(first, block))] * self._num_states
         if not isinstance(initial_state, (list, tuple)):
             initial_state = [initial_state]
         if len(initial_state) != self._num_states:
@@ -357,7 +396,7 @@ class SimpleRNN(_RNN):
         return_sequences: return the whole output sequence instead of the last output.
         go_backwards: process the sequence backwards (sequences come out in processing order).
         stateful: only ``False`` is supported.
-        unroll: accepted for Keras compatibility (the loop is always unrolled).
+        unroll: accepted for Keras compatibility (the backend's ``scan`` decides).
         zero_output_for_mask: zeros at masked timesteps instead of the previous output.
 
     Call arguments: ``inputs`` ``(batch, time, features)``; ``initial_state``: list of ``(batch, units)``
@@ -415,6 +454,11 @@ class SimpleRNN(_RNN):
             **kwargs,
         )
 
+    def _fused_args(self) -> tuple[str, Any, Any] | None:
+        if self.activation is not activations.tanh:
+            return None
+        return "simple_rnn", self._input_bias(), None
+
     def _step(self, x_t: Any, states: list, params: dict) -> tuple[Any, list]:
         b = active()
         recurrent = self._recurrent_matmul(states[0], params["recurrent_kernel"], params["recurrent_masks"])
@@ -442,7 +486,7 @@ class LSTM(_RNN):
         return_sequences: return the whole output sequence instead of the last output.
         go_backwards: process the sequence backwards (sequences come out in processing order).
         stateful: only ``False`` is supported.
-        unroll: accepted for Keras compatibility (the loop is always unrolled).
+        unroll: accepted for Keras compatibility (the backend's ``scan`` decides).
         zero_output_for_mask: zeros at masked timesteps instead of the previous output.
 
     Call arguments: ``inputs`` ``(batch, time, features)``; ``initial_state``: list of ``(batch, units)``
@@ -507,6 +551,11 @@ class LSTM(_RNN):
     def _bias_initializer(self) -> Any:
         return _UnitForgetBias(self.bias_initializer, self.units) if self.unit_forget_bias else self.bias_initializer
 
+    def _fused_args(self) -> tuple[str, Any, Any] | None:
+        if self.activation is not activations.tanh or self.recurrent_activation is not activations.sigmoid:
+            return None
+        return "lstm", self._input_bias(), None
+
     def _step(self, x_t: Any, states: list, params: dict) -> tuple[Any, list]:
         b = active()
         h_prev, c_prev = states
@@ -550,7 +599,7 @@ class GRU(_RNN):
         return_sequences: return the whole output sequence instead of the last output.
         go_backwards: process the sequence backwards (sequences come out in processing order).
         stateful: only ``False`` is supported.
-        unroll: accepted for Keras compatibility (the loop is always unrolled).
+        unroll: accepted for Keras compatibility (the backend's ``scan`` decides).
         zero_output_for_mask: zeros at masked timesteps instead of the previous output.
 
     Call arguments: ``inputs`` ``(batch, time, features)``; ``initial_state``: list of ``(batch, units)``
@@ -635,6 +684,12 @@ class GRU(_RNN):
         if not self.reset_after:
             params["recurrent_zr"], params["recurrent_h"] = b.split(kernel, [2 * self.units], axis=1)
         return params
+
+    def _fused_args(self) -> tuple[str, Any, Any] | None:
+        standard = self.activation is activations.tanh and self.recurrent_activation is activations.sigmoid
+        if not standard or not self.reset_after:
+            return None
+        return ("gru", *self._split_bias())
 
     def _step(self, x_t: Any, states: list, params: dict) -> tuple[Any, list]:
         b = active()
