@@ -26,6 +26,7 @@ test: install
 	UNIKERAS_REQUIRE_ALL_BACKENDS=$${UNIKERAS_REQUIRE_ALL_BACKENDS:-0} $(BIN)/python -m pytest -q -n auto --maxprocesses=4 tests
 
 bench: install
+	$(BIN)/python -m compileall -q unikeras  # fresh bytecode for the import-time figures
 	$(BIN)/python benchmarks/suite.py
 	$(BIN)/python benchmarks/import_time.py
 	$(BIN)/python benchmarks/compiled_steps.py
