@@ -811,8 +811,8 @@ class Backend(abc.ABC):
         Default: a Python loop (unrolled in a traced graph); compiling frameworks override it.
         """
         carry = list(init)
-        length = self.shape(xs[0])[axis]
-        slices = [[self.squeeze(s, axis=axis) for s in self.split(a, length, axis=axis)] for a in xs]
+        slices = [self._unstack(a, axis) for a in xs]
+        length = len(slices[0])
         ys: list[list[Tensor]] = [[] for _ in range(length)]
         for t in reversed(range(length)) if reverse else range(length):
             carry, y = fn(carry, [s[t] for s in slices])
@@ -820,6 +820,12 @@ class Backend(abc.ABC):
             ys[t] = list(y)
         stacked = [self.stack([y[i] for y in ys], axis=axis) for i in range(len(ys[0]))] if length else []
         return carry, stacked
+
+    def _unstack(self, x: Tensor, axis: int) -> list[Tensor]:
+        """The slices of ``x`` along ``axis`` (that axis removed), for ``scan``'s default loop;
+        frameworks with one op for it override this."""
+        length = self.shape(x)[axis]
+        return [self.squeeze(s, axis=axis) for s in self.split(x, length, axis=axis)]
 
 
 def conv_transpose_geometry(

@@ -837,22 +837,8 @@ class TensorFlowBackend(Backend):
         return None
 
     # ------------------------------------------------------------------ recurrent kernels
-    def scan(
-        self,
-        fn: Callable[[list, list], tuple[list, list]],
-        init: Sequence[Tensor],
-        xs: Sequence[Tensor],
-        axis: int = 0,
-        reverse: bool = False,
-    ) -> tuple[list[Tensor], list[Tensor]]:
-        # Unrolled, as a hand-written tf.function loop (tf.scan's while loop is slower on CPU for
-        # short sequences); one unstack op per sequence instead of a slice per step.
-        carry = list(init)
-        slices = [tf.unstack(tf.convert_to_tensor(a), axis=axis) for a in xs]
-        length = len(slices[0])
-        ys: list[list[Tensor]] = [[] for _ in range(length)]
-        for t in reversed(range(length)) if reverse else range(length):
-            carry, y = fn(carry, [s[t] for s in slices])
-            carry = list(carry)
-            ys[t] = list(y)
-        return carry, [tf.stack([y[i] for y in ys], axis=axis) for i in range(len(ys[0]))] if length else []
+    def _unstack(self, x: Tensor, axis: int) -> list[Tensor]:
+        # scan stays the contract's unrolled loop, as a hand-written tf.function loop (tf.scan's
+        # while loop is slower on CPU for short sequences); one unstack op per sequence instead of
+        # a slice per step.
+        return tf.unstack(tf.convert_to_tensor(x), axis=axis)
