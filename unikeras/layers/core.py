@@ -135,8 +135,17 @@ class InputLayer(Layer):
             raise ValueError(f"InputLayer '{self.name}': `shape` is required.")
         shape = (shape,) if isinstance(shape, int) else tuple(shape)
         self.batch_shape = (batch_size,) + shape
-        self.output = KerasTensor(self.batch_shape, dtype=self.dtype, name=self.name, layer=self)
+        self._tensor = KerasTensor(self.batch_shape, dtype=self.dtype, name=self.name, layer=self)
         self.built = True
+
+    @property
+    def input(self) -> KerasTensor:
+        return self._tensor
+
+    @property
+    def output(self) -> KerasTensor:
+        """The symbolic tensor ``keras.Input`` returns."""
+        return self._tensor
 
     def call(self, inputs: Any) -> Any:
         return inputs

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from unikeras import backends, constraints, dtype_policies, initializers, regularizers
+from unikeras.layers import tracking
 from unikeras.random import SeedGenerator
 from unikeras.symbolic import KerasTensor, Node
 from unikeras.variables import AutocastScope, Variable, numpy_dtype
@@ -201,18 +202,28 @@ class Layer:
         self._build_shape: tuple | None = None
         self._output_shape: tuple | None = None
         self._call_losses: list[Any] = []
+        self._inbound_nodes: list[Node] = []  # its calls on symbolic inputs, in order
         self.activity_regularizer = regularizers.get(activity_regularizer)
         if self.activity_regularizer is not None:
             self.call = self._call_with_activity_penalty  # only regularized layers pay for it
 
     # ------------------------------------------------------------------ tracking
     def __setattr__(self, name: str, value: Any) -> None:
-        if isinstance(value, Layer) and name != "_parent" and "_layers" in self.__dict__:
-            if value not in self._layers:
-                self._layers.append(value)
-        elif isinstance(value, SeedGenerator) and "_seed_generators" in self.__dict__:
-            self._seed_generators.append(value)
+        if name == "_parent" or "_layers" not in self.__dict__:
+            pass
+        elif not name.startswith("_") and type(value) in (list, tuple, dict):
+            value = tracking.track_attribute(value, self._track, _is_tracked)
+        else:
+            self._track(value)
         super().__setattr__(name, value)
+
+    def _track(self, value: Any) -> None:
+        """Make ``value`` a sub-layer or a seed generator of this layer (nothing for other values)."""
+        if isinstance(value, Layer):
+            if value is not self and all(value is not layer for layer in self._layers):
+                self._layers.append(value)
+        elif isinstance(value, SeedGenerator) and all(value is not g for g in self._seed_generators):
+            self._seed_generators.append(value)
 
     def __getattr__(self, name: str) -> Any:
         # Only reached when normal lookup fails: a missing private attribute means Layer.__init__ never ran.
@@ -221,6 +232,8 @@ class Layer:
                 f"{type(self).__name__}: Layer.__init__() was not called. A subclass of Layer or Model must "
                 "call `super().__init__(**kwargs)` at the start of its `__init__`."
             )
+        if isinstance(getattr(type(self), name, None), property):
+            return getattr(type(self), name).fget(self)  # let the property's own AttributeError through
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
     @property
@@ -608,6 +621,7 @@ class Layer:
         else:
             output_shape = self.compute_output_shape(shapes)
         node = Node(self, inputs, kwargs, tuple(args))
+        self._inbound_nodes.append(node)
         if _is_shape_list(output_shape):
             self._output_shape = [tuple(s) for s in output_shape]
             node.outputs = [
@@ -619,6 +633,25 @@ class Layer:
             dtype = dtypes[0] if dtypes else self.compute_dtype
             node.outputs = KerasTensor(tuple(output_shape), dtype=dtype, layer=self, node=node)
         return node.outputs
+
+    @property
+    def input(self) -> Any:
+        """The symbolic input(s) of this layer's first call on symbolic tensors (``keras.Input``)."""
+        return self._first_node_tensors("inputs", "input")
+
+    @property
+    def output(self) -> Any:
+        """The symbolic output(s) of this layer's first call on symbolic tensors (``keras.Input``)."""
+        return self._first_node_tensors("outputs", "output")
+
+    def _first_node_tensors(self, attribute: str, what: str) -> Any:
+        if not self._inbound_nodes:
+            raise AttributeError(
+                f"{type(self).__name__} '{self.name}' has never been called on a symbolic input "
+                f"(keras.Input), so it has no `{what}`."
+            )
+        tensors = getattr(self._inbound_nodes[0], attribute)
+        return tensors[0] if isinstance(tensors, list) and len(tensors) == 1 else tensors
 
     # ------------------------------------------------------------------ weights as NumPy
     def get_weights(self) -> list[np.ndarray]:
@@ -796,3 +829,7 @@ def _is_float_like(x: Any) -> bool:
 def current_training() -> bool | None:
     """The ``training`` flag of the enclosing layer call."""
     return _CallContext.training
+
+
+def _is_tracked(value: Any) -> bool:
+    return isinstance(value, (Layer, SeedGenerator))

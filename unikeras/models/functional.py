@@ -95,6 +95,16 @@ class Functional(Model):
     def outputs(self) -> list[KerasTensor]:
         return list(self._output_tensors)
 
+    @property
+    def input(self) -> Any:
+        """The model's inputs in the structure given to the constructor."""
+        return self._inputs_struct
+
+    @property
+    def output(self) -> Any:
+        """The model's outputs in the structure given to the constructor."""
+        return self._outputs_struct
+
     def _bind_inputs(self, inputs: Any) -> dict[int, Any]:
         if isinstance(self._inputs_struct, dict):
             if not isinstance(inputs, dict):

@@ -74,7 +74,9 @@ class Model(Trainer, Layer):
 
     def _check_single_backend(self) -> None:
         for layer in self._flatten_layers():
-            if layer._backend is not None and layer._backend is not self._backend:
+            if self._backend is None:  # built directly (model.build(shape)): it joins its layers' backend
+                self._backend = layer._backend
+            elif layer._backend is not None and layer._backend is not self._backend:
                 raise ValueError(
                     f"Layer '{layer.name}' lives on backend '{layer._backend.name}' but model '{self.name}' "
                     f"is on '{self._backend.name}'. A model cannot mix backends."

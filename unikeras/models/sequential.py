@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from unikeras.layers.core import InputLayer
+from unikeras.layers.core import Input, InputLayer
 from unikeras.layers.layer import Layer
 from unikeras.models.model import Model
 from unikeras.symbolic import KerasTensor
@@ -60,16 +60,47 @@ class Sequential(Model):
             self._maybe_build(self._input_batch_shape)
 
     def build(self, input_shape: tuple) -> None:
-        self.compute_output_shape(input_shape)
+        # The layers are called on a symbolic input, which gives them their `input` / `output` and the
+        # model its `inputs` / `outputs` (the feature-extraction idiom: Model(m.inputs, m.layers[i].output)).
+        tensor = Input(batch_shape=(None,) + tuple(input_shape[1:]), dtype=self.dtype, name=f"{self.name}_input")
+        self._symbolic_io = ([tensor], [self._call_symbolically(tensor)])
         self._expected_input_shape = (None,) + tuple(input_shape[1:])
         self._check_single_backend()
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:
         """Build each layer in turn on symbolic inputs (checking shapes); the final shape."""
-        tensor = KerasTensor((None,) + tuple(input_shape[1:]), dtype=self.dtype)
+        return self._call_symbolically(KerasTensor((None,) + tuple(input_shape[1:]), dtype=self.dtype)).shape
+
+    def _call_symbolically(self, tensor: KerasTensor) -> KerasTensor:
         for layer in self._layers:
             tensor = layer(tensor)
-        return tensor.shape
+        return tensor
+
+    @property
+    def inputs(self) -> list[KerasTensor]:
+        """The symbolic input, once the input shape is known (``Input`` first, or built)."""
+        return list(self._built_symbolic_io()[0])
+
+    @property
+    def outputs(self) -> list[KerasTensor]:
+        """The symbolic output of the last layer, once the input shape is known."""
+        return list(self._built_symbolic_io()[1])
+
+    @property
+    def input(self) -> KerasTensor:
+        return self.inputs[0]
+
+    @property
+    def output(self) -> KerasTensor:
+        return self.outputs[0]
+
+    def _built_symbolic_io(self) -> tuple[list, list]:
+        if not self.built or "_symbolic_io" not in self.__dict__:
+            raise AttributeError(
+                f"Sequential model '{self.name}' has no defined inputs or outputs yet: start it with "
+                "keras.Input(shape), or build it (model.build(input_shape) or a first call on data)."
+            )
+        return self._symbolic_io
 
     @property
     def output_names(self) -> list[str]:

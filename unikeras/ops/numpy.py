@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import builtins
 import math
+import numbers
 from typing import Any
 
+from unikeras import config
 from unikeras.ops.core import shape as _shape
 from unikeras.ops.dispatch import active, primitive
 
@@ -57,7 +60,7 @@ cumsum = primitive("cumsum")
 cumprod = primitive("cumprod")
 sort = primitive("sort")
 argsort = primitive("argsort")
-reshape = primitive("reshape")
+_reshape = primitive("reshape")
 transpose = primitive("transpose")
 expand_dims = primitive("expand_dims")
 squeeze = primitive("squeeze")
@@ -74,10 +77,10 @@ roll = primitive("roll")
 matmul = primitive("matmul")
 einsum = primitive("einsum")
 tensordot = primitive("tensordot")
-zeros = primitive("zeros")
-ones = primitive("ones")
-full = primitive("full")
-arange = primitive("arange")
+_zeros = primitive("zeros")
+_ones = primitive("ones")
+_full = primitive("full")
+_arange = primitive("arange")
 eye = primitive("eye")
 zeros_like = primitive("zeros_like")
 ones_like = primitive("ones_like")
@@ -85,6 +88,41 @@ copy = primitive("copy")
 absolute = abs
 amax = max
 amin = min
+
+
+def _as_shape(shape: Any) -> tuple:
+    """A shape given as one int (``ops.ones(3)``) or a sequence, as a tuple."""
+    if isinstance(shape, numbers.Integral):
+        return (int(shape),)
+    return tuple(shape)
+
+
+def reshape(x: Any, newshape: Any) -> Any:
+    """``np.reshape``; ``newshape`` an int or a tuple, with at most one ``-1``."""
+    return _reshape(x, _as_shape(newshape))
+
+
+def zeros(shape: Any, dtype: str | None = None) -> Any:
+    """``np.zeros``; ``dtype`` defaults to ``floatx()``."""
+    return _zeros(_as_shape(shape), dtype or config.floatx())
+
+
+def ones(shape: Any, dtype: str | None = None) -> Any:
+    """``np.ones``; ``dtype`` defaults to ``floatx()``."""
+    return _ones(_as_shape(shape), dtype or config.floatx())
+
+
+def full(shape: Any, fill_value: Any, dtype: str | None = None) -> Any:
+    """``np.full``; ``dtype`` defaults to ``floatx()``."""
+    return _full(_as_shape(shape), fill_value, dtype or config.floatx())
+
+
+def arange(start: Any, stop: Any = None, step: Any = 1, dtype: str | None = None) -> Any:
+    """``np.arange``; without ``dtype``: ``int32`` for integer arguments, else ``floatx()``."""
+    if dtype is None:
+        bounds = [v for v in (start, stop, step) if v is not None]
+        dtype = "int32" if builtins.all(isinstance(v, numbers.Integral) for v in bounds) else config.floatx()
+    return _arange(start, stop, step, dtype)
 
 
 def clip(x: Any, x_min: Any, x_max: Any) -> Any:
@@ -115,7 +153,7 @@ def _expand_pad_width(pad_width: Any, ndim: int) -> list:
     if isinstance(pad_width, int):
         return [(pad_width, pad_width)] * ndim
     pad_width = list(pad_width)
-    if len(pad_width) == 2 and all(isinstance(v, int) for v in pad_width):
+    if len(pad_width) == 2 and builtins.all(isinstance(v, numbers.Integral) for v in pad_width):
         return [tuple(pad_width)] * ndim
     if len(pad_width) == 1:
         return [tuple(pad_width[0])] * ndim
