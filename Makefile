@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test bench lint clean
+.PHONY: install demo test docs examples package-check bench lint clean
 
 install: $(STAMP)
 
@@ -25,6 +25,19 @@ demo: install
 test: install
 	UNIKERAS_REQUIRE_ALL_BACKENDS=$${UNIKERAS_REQUIRE_ALL_BACKENDS:-0} $(BIN)/python -m pytest -q -n auto --maxprocesses=4 tests
 
+# The documentation site (MkDocs, material theme) into build/site; any warning fails the build.
+docs: install
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir build/site
+
+# Every example in its quick mode on every installed backend, each in its own process.
+examples: install
+	$(BIN)/python tools/run_examples.py
+
+# Build the sdist and wheel, install the wheel in a clean venv with one backend extra, train there
+# (needs the package registry; a few minutes).
+package-check: install
+	$(BIN)/python -m pytest -q packaging_tests
+
 bench: install
 	$(BIN)/python -m compileall -q unikeras  # fresh bytecode for the import-time figures
 	$(BIN)/python benchmarks/suite.py
@@ -32,7 +45,7 @@ bench: install
 	$(BIN)/python benchmarks/compiled_steps.py
 
 lint: install
-	$(BIN)/ruff check unikeras tests examples benchmarks
+	$(BIN)/ruff check unikeras tests examples benchmarks tools packaging_tests docs/*.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build dist site *.egg-info

@@ -1,19 +1,21 @@
 """One custom training loop, written once, run on every installed backend.
 
-    python examples/custom_training_loop.py                   # every backend that is installed
-    python examples/custom_training_loop.py --backends torch  # just one
-
-Two ways to own the training step without touching a framework:
+Teaches how to own the training step without touching a framework, in two ways:
 1. a plain loop: ``unikeras.ops.value_and_grad`` gives the loss and the gradients,
-   ``optimizer.apply`` updates the weights;
+   ``optimizer.apply_gradients`` updates the weights;
 2. a ``Model`` subclass that overrides ``train_step`` with the same code, so ``fit`` (with its
    callbacks, progress bar and compiled step) runs it.
 Prints the per-epoch loss of each way on each backend.
+
+    python examples/custom_training_loop.py                  # every backend that is installed
+    python examples/custom_training_loop.py --backend torch  # just one
+    python examples/custom_training_loop.py --quick          # 2 epochs (seconds), as CI runs it
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 
 import numpy as np
 
@@ -49,7 +51,7 @@ def plain_loop(backend: str, epochs: int = 2, batch_size: int = 64, seed: int = 
             losses = []
             for batch in np.array_split(order.permutation(len(x)), len(x) // batch_size):
                 loss, grads = loss_and_grads(x[batch], y[batch])
-                optimizer.apply(grads, model.trainable_variables)
+                optimizer.apply_gradients(zip(grads, model.trainable_variables))
                 losses.append(float(ops.convert_to_numpy(loss)))
             epoch_losses.append(float(np.mean(losses)))
     return epoch_losses
@@ -94,14 +96,31 @@ def overridden_train_step(backend: str, epochs: int = 2, batch_size: int = 64, s
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--backends", default=",".join(unikeras.backends.available()))
-    parser.add_argument("--epochs", type=int, default=3)
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument("--backends", default=",".join(unikeras.backends.available()), help="comma-separated names")
+    which.add_argument("--backend", help="run on this backend only")
+    parser.add_argument("--epochs", type=int, help="default: 3 (2 with --quick)")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        default=os.environ.get("UNIKERAS_EXAMPLES_QUICK", "") not in ("", "0"),
+        help="2 epochs of larger batches, a few seconds (also UNIKERAS_EXAMPLES_QUICK=1)",
+    )
     args = parser.parse_args()
-    for name in args.backends.split(","):
-        loop = plain_loop(name, epochs=args.epochs)
-        step = overridden_train_step(name, epochs=args.epochs)
+    epochs = args.epochs or (2 if args.quick else 3)
+    batch_size = 128 if args.quick else 64
+    names = [args.backend] if args.backend else args.backends.split(",")
+    finals = []
+    for name in names:
+        loop = plain_loop(name, epochs=epochs, batch_size=batch_size)
+        step = overridden_train_step(name, epochs=epochs, batch_size=batch_size)
         print(f"{name:<12} plain loop: {' '.join(f'{v:.4f}' for v in loop)}")
         print(f"{'':<12} train_step: {' '.join(f'{v:.4f}' for v in step)}")
+        finals += [loop[-1], step[-1]]
+    print(
+        f"custom training loop, {epochs} epochs: final loss {min(finals):.4f} to {max(finals):.4f} "
+        f"on {len(names)} backend(s)"
+    )
 
 
 if __name__ == "__main__":

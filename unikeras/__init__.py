@@ -45,6 +45,16 @@ finally:
 
 __version__ = "0.1.0"
 
+
+def __getattr__(name: str):
+    # `unikeras.compare` (the side-by-side run of every backend) loads only when asked for.
+    if name == "compare":
+        import importlib
+
+        return importlib.import_module("unikeras.compare")
+    raise AttributeError(f"module 'unikeras' has no attribute {name!r}")
+
+
 __all__ = [
     "DTypePolicy",
     "Input",

@@ -101,6 +101,33 @@ def test_fused_updates_keep_weights_of_one_shape_apart(backend, rng):
             np.testing.assert_allclose(g, w, rtol=1e-4, atol=1e-5, err_msg=f"{name}({kwargs}), variable {i}")
 
 
+def test_gradients_laid_out_differently_from_their_weights(backend, rng):
+    """A gradient that is a transposed view (as autograd gives an LSTM's recurrent kernel) updates
+    the same elements as a contiguous one."""
+    cases = [("Adam", {"learning_rate": 0.01}), ("SGD", {"learning_rate": 0.1, "momentum": 0.9})]
+    start, grads = problem(rng, shapes=[(2, 3), (4, 5)])
+    optimizers_ = [getattr(optimizers, name)(**kwargs) for name, kwargs in cases]
+    copies = [[Variable(w, name=f"w{i}") for i, w in enumerate(start)] for _ in optimizers_]
+    state = []
+    for optimizer, variables in zip(optimizers_, copies):
+        optimizer.build(variables)
+        state += variables + optimizer.variables
+
+    def update(*transposed_grads):
+        step_grads = [backend.transpose(g) for g in transposed_grads]
+        for optimizer, variables in zip(optimizers_, copies):
+            optimizer.apply(list(step_grads), variables)
+        return optimizers_[0].iterations.value
+
+    step = backend.make_step(update, state, "auto")
+    for step_grads in grads:
+        step(*[np.ascontiguousarray(g.T) for g in step_grads])
+    for (name, kwargs), variables in zip(cases, copies):
+        want = run_reference(ref.OPTIMIZERS[name](**kwargs), start, grads)
+        for i, (v, w) in enumerate(zip(variables, want)):
+            np.testing.assert_allclose(v.numpy(), w, rtol=1e-4, atol=1e-5, err_msg=f"{name}, variable {i}")
+
+
 def test_the_options_change_the_result(rng):
     """The option cases above are not vacuous: in the reference each option moves the weights
     (the gradients are large enough for every clip to bite)."""

@@ -237,7 +237,7 @@ def test_batches_with_inconsistent_shapes_are_named_errors(backend):
         model.fit(iter([]), verbose=0)
     with pytest.raises(ValueError, match="yields batches without targets"):
         model.fit(_batches(x), verbose=0)
-    with pytest.raises(ValueError, match=r"Dense 'dense.*expected axis -1 of size 3.*\(None, 5\)"):
+    with pytest.raises(ValueError, match=r"expects input of shape \(batch, 3\).*`x` has shape \(4, 5\)"):
         model.fit(iter([(np.zeros((4, 5), "float32"), y[:4])]), verbose=0)
 
 

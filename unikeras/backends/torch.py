@@ -91,8 +91,11 @@ def _fused_adam_applies(weights: list, grads: list) -> bool:
     first = weights[0] if weights else None
     if first is None or first.dtype not in _FUSED_ADAM_DTYPES or first.device.type not in ("cpu", "cuda"):
         return False
+    # The kernel walks every tensor of a group with the weight's indexing: a gradient laid out
+    # differently (a transposed view, as the LSTM's recurrent kernel gets) would update wrong elements.
     return all(
-        t.dtype == first.dtype and t.device == first.device and t.layout == torch.strided for t in (*weights, *grads)
+        t.dtype == first.dtype and t.device == first.device and t.layout == torch.strided and t.is_contiguous()
+        for t in (*weights, *grads)
     )
 
 
@@ -794,7 +797,8 @@ class TorchBackend(Backend):
             b1_power = torch.pow(torch.tensor(beta_1, dtype=step.dtype, device=step.device), step)
             b2_power = torch.pow(torch.tensor(beta_2, dtype=step.dtype, device=step.device), step)
             alpha = learning_rate * torch.sqrt(1.0 - b2_power) / (1.0 - b1_power)
-            if _fused_adam_applies(ws, grads):
+            grads = [g.contiguous() for g in grads]  # a no-op for the usual, contiguous gradients
+            if _fused_adam_applies([*ws, *m_h, *v_h], grads):
                 # PyTorch's fused kernel (one pass over every tensor). It applies its own bias
                 # corrections from `state_steps` and adds epsilon after them; with steps so large that
                 # beta ** step == 0 those corrections are 1, and `alpha` carries Keras's instead, so

@@ -45,8 +45,10 @@ def reset_names() -> None:
 
 
 def to_snake_case(name: str) -> str:
+    """A class name as Keras writes default layer names: ``Conv2D`` -> ``conv2d``, ``LSTMCell`` -> ``lstm_cell``."""
+    name = re.sub(r"\W+", "", name)
     name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower()
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
 _MASK_ATTR = "_keras_mask"

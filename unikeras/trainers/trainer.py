@@ -11,8 +11,9 @@ import numpy as np
 
 from unikeras import backends, config, losses, optimizers
 from unikeras import metrics as metrics_module
-from unikeras.callbacks import Callback, CallbackList, History, ProgbarLogger
-from unikeras.trainers import data_adapters, steps
+from unikeras.callbacks import Callback, CallbackList, History
+from unikeras.callbacks.progbar_logger import resolve_verbose, with_progbar
+from unikeras.trainers import beginner_checks, data_adapters, steps
 from unikeras.trainers.compile_utils import CompileLoss, CompileMetrics
 from unikeras.utils import seeding
 from unikeras.utils.data_unpacking import unpack_x_y_sample_weight
@@ -281,7 +282,7 @@ class Trainer:
 
     def _require_compiled(self, method: str) -> None:
         if not self.compiled:
-            raise RuntimeError(f"You must call compile() on model '{self.name}' before {method}().")
+            raise beginner_checks.not_compiled(self, method)
 
     # ------------------------------------------------------------------ data preparation
     def _prepare_arrays(self, x: Any, y: Any, sample_weight: Any, class_weight: Any = None) -> tuple:
@@ -304,7 +305,8 @@ class Trainer:
                 y, data_adapters.check_class_weight(class_weight), floatx
             )
         standardize = data_adapters.input_standardizer(self)
-        return (standardize(x) if standardize is not None else x), y, sample_weight
+        x = standardize(x) if standardize is not None else x
+        return beginner_checks.cast_integer_inputs(self, x, floatx), y, sample_weight
 
     def _prepare_model(self, x: Any, y: Any) -> None:
         """Build on the data's shape (checking it against the model's inputs) and check labels."""
@@ -313,6 +315,7 @@ class Trainer:
                 f"Model '{self.name}' was built on backend '{self._backend.name}' but compiled while "
                 f"'{self._metrics_backend.name}' was active: compile it again on '{self._backend.name}'."
             )
+        beginner_checks.check_input_shapes(self, x)
         with self._backend_scope():
             shapes = data_adapters.map_structure(lambda a: (None,) + tuple(a.shape[1:]), x)
             output_shape = self.build_for_input_shape(shapes)
@@ -402,7 +405,9 @@ class Trainer:
         targets = loss.routing.flatten_target(y, "y", needed)
         for name, fn, labels, shape in zip(loss.routing.output_names, loss.losses, targets, shapes):
             if labels is not None and fn is not None:
-                _check_sparse_labels(fn, np.asarray(labels), shape, name if loss.routing.num_outputs > 1 else None)
+                output = name if loss.routing.num_outputs > 1 else None
+                beginner_checks.check_labels(fn, np.asarray(labels), shape, output)
+                _check_sparse_labels(fn, np.asarray(labels), shape, output)
 
     def _step_function(self, kind: str) -> Callable[..., Any]:
         fn = self._step_functions.get(kind)
@@ -455,7 +460,9 @@ class Trainer:
             y: targets, for array ``x`` only: an array, or a list or dict of arrays (several outputs).
             batch_size: samples per batch for arrays (default 32).
             epochs: index of the last epoch (training runs from ``initial_epoch`` to ``epochs``).
-            verbose: ``"auto"`` or 1 (progress bar), 2 (a line per epoch), 0 (silent).
+            verbose: 1 (a progress bar: one line redrawn in a terminal or notebook; only each epoch's
+                final line when the output is a file or pipe), 2 (a line per epoch), 0 (silent), or
+                ``"auto"`` (1, as in Keras).
             callbacks: ``Callback`` instances.
             validation_split: fraction of the array data (the last samples, before shuffling)
                 held out for validation.
@@ -485,6 +492,7 @@ class Trainer:
             raise ValueError(
                 f"fit(): `validation_freq` must be a positive int or a list of epochs, received {validation_freq!r}."
             )
+        beginner_checks.warn_if_unscaled(self, x)
         if validation_split and validation_data is None:
             source = data_adapters.source_name(x)
             if source is not None:
@@ -541,10 +549,10 @@ class Trainer:
         callbacks: Sequence[Callback] | None,
         validation_freq: int | Sequence[int],
     ) -> History:
-        verbose = 1 if verbose == "auto" else int(verbose)
+        verbose = resolve_verbose(verbose, "fit")
         self.history = History()
         callback_list = CallbackList(
-            [self.history, *([ProgbarLogger()] if verbose else []), *(callbacks or [])],
+            [self.history, *with_progbar(callbacks, verbose)],
             model=self,
             params={"epochs": epochs, "steps": train.num_batches, "verbose": verbose, "mode": "fit"},
         )
@@ -644,9 +652,9 @@ class Trainer:
         _check_steps("evaluate", "steps", steps)
         iterator = self._epoch_iterator("evaluate", x, y, sample_weight, batch_size, steps)
         try:
-            verbose = 1 if verbose == "auto" else int(verbose)
+            verbose = resolve_verbose(verbose, "evaluate")
             callback_list = CallbackList(
-                [*([ProgbarLogger()] if verbose else []), *(callbacks or [])],
+                with_progbar(callbacks, verbose),
                 model=self,
                 params={"epochs": 1, "steps": iterator.num_batches, "verbose": verbose, "mode": "evaluate"},
             )
@@ -669,9 +677,9 @@ class Trainer:
         _check_steps("predict", "steps", steps)
         iterator = self._epoch_iterator("predict", x, None, None, batch_size, steps)
         try:
-            verbose = 1 if verbose == "auto" else int(verbose)
+            verbose = resolve_verbose(verbose, "predict")
             callback_list = CallbackList(
-                [*([ProgbarLogger()] if verbose else []), *(callbacks or [])],
+                with_progbar(callbacks, verbose),
                 model=self,
                 params={"epochs": 1, "steps": iterator.num_batches, "verbose": verbose, "mode": "predict"},
             )
