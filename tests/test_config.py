@@ -58,8 +58,13 @@ def test_missing_framework_names_the_pip_extra():
     backends.register("missing", load_missing, framework="a_framework_that_is_not_installed", pip_extra="missing")
     try:
         assert "missing" in backends.registered() and "missing" not in backends.available()
-        with pytest.raises(ImportError, match=r"needs the .*a_framework_that_is_not_installed.*unikeras\[missing\]"):
+        wanted = r"needs the .*a_framework_that_is_not_installed.*unikeras\[missing\]"
+        with pytest.raises(ImportError, match=wanted) as err:
             backends.get("missing")
+        # it also names the backends that are installed, and how to pick one
+        installed = backends.available()
+        assert f"Or pick an installed backend ({', '.join(installed)})" in str(err.value)
+        assert f"UNIKERAS_BACKEND={installed[0]}" in str(err.value)
     finally:
         backends._factories.pop("missing")
 

@@ -87,13 +87,28 @@ def test_batch_level_and_whole_model_checkpoints(backend, rng, tmp_path):
     np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
 
 
+def test_keras_tutorial_checkpoint_paths(backend, rng, tmp_path):
+    """`ModelCheckpoint("best.keras", save_best_only=True)` and `.weights.h5`, as Keras tutorials write them."""
+    x, y = helpers.data(rng)
+    model = helpers.model()
+    best = callbacks.ModelCheckpoint(str(tmp_path / "best.keras"), monitor="loss", save_best_only=True)
+    weights = callbacks.ModelCheckpoint(str(tmp_path / "last.weights.h5"), save_weights_only=True)
+    model.fit(x, y, batch_size=8, epochs=2, verbose=0, callbacks=[best, weights])
+    loaded = unikeras.saving.load_model(str(tmp_path / "best.keras"))
+    np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-5, atol=1e-6)
+    fresh = helpers.model()
+    fresh.load_weights(str(tmp_path / "last.weights.h5"))
+    for got, want in zip(fresh.get_weights(), model.get_weights()):
+        np.testing.assert_array_equal(got, want)
+
+
 def test_checkpoint_path_errors_come_before_training(backend, rng, tmp_path):
     with pytest.raises(ValueError, match=r"save_weights_only=True.*must end in `\.weights\.safetensors`"):
         callbacks.ModelCheckpoint(tmp_path / "w.ukeras", save_weights_only=True)
     with pytest.raises(ValueError, match=r"must end in `\.ukeras`.*\(or pass save_weights_only=True\)"):
         callbacks.ModelCheckpoint(tmp_path / "w.weights.safetensors")
-    with pytest.raises(ValueError, match="must end in `.ukeras`.*Received: filepath=.*model.keras"):
-        callbacks.ModelCheckpoint(tmp_path / "model.keras")
+    with pytest.raises(ValueError, match="must end in `.ukeras`.*or `.keras`.*Received: filepath=.*model.h5"):
+        callbacks.ModelCheckpoint(tmp_path / "model.h5")
     with pytest.raises(ValueError, match="unrecognized save_freq: 'batch'"):
         callbacks.ModelCheckpoint(tmp_path / "m.ukeras", save_freq="batch")
     x, y = helpers.data(rng)

@@ -139,6 +139,12 @@ def get(name: str) -> Backend:
         framework = _frameworks.get(name) or name
         extra = _extras.get(name)
         hint = f' Install it with: pip install "unikeras[{extra}]"' if extra else ""
+        others = [n for n in available() if n != name]
+        if others:
+            hint += (
+                f" Or pick an installed backend ({', '.join(others)}): UNIKERAS_BACKEND={others[0]}, or "
+                f'unikeras.config.set_backend("{others[0]}").'
+            )
         raise ImportError(
             f"Backend {name!r} needs the {framework!r} package, which failed to import: {err}.{hint}"
         ) from err

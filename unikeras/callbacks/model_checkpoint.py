@@ -12,6 +12,8 @@ from unikeras.callbacks.monitor_callback import MonitorCallback
 
 MODEL_SUFFIX = ".ukeras"
 WEIGHTS_SUFFIX = ".weights.safetensors"
+MODEL_SUFFIXES = (MODEL_SUFFIX, ".keras")  # what model.save writes: unikeras's file or a Keras 3 file
+WEIGHTS_SUFFIXES = (WEIGHTS_SUFFIX, ".weights.h5")
 
 
 class ModelCheckpoint(MonitorCallback):
@@ -24,8 +26,8 @@ class ModelCheckpoint(MonitorCallback):
     its ``val_`` version) raises ``KeyError`` before the first batch.
 
     Args:
-        filepath: where to save; ends in ``.weights.safetensors`` when ``save_weights_only``,
-            in ``.ukeras`` otherwise.
+        filepath: where to save; ends in ``.weights.safetensors`` or ``.weights.h5`` when
+            ``save_weights_only``, in ``.ukeras`` or ``.keras`` otherwise.
         monitor: quantity compared when ``save_best_only``.
         verbose: 0 (silent) or 1 (print a message on each save).
         save_best_only: save only when the monitored quantity improves on the best so far.
@@ -62,16 +64,17 @@ class ModelCheckpoint(MonitorCallback):
                 "positive integer (a number of batches)."
             )
         if save_weights_only:
-            if not self.filepath.endswith(WEIGHTS_SUFFIX):
+            if not self.filepath.endswith(WEIGHTS_SUFFIXES):
                 raise ValueError(
                     "ModelCheckpoint: when using `save_weights_only=True`, the filepath provided must end in "
-                    f"`{WEIGHTS_SUFFIX}` (unikeras weights format). Received: filepath={self.filepath}"
+                    f"`{WEIGHTS_SUFFIX}` (unikeras weights) or `.weights.h5` (Keras 3 weights). "
+                    f"Received: filepath={self.filepath}"
                 )
-        elif not self.filepath.endswith(MODEL_SUFFIX):
-            hint = " (or pass save_weights_only=True)" if self.filepath.endswith(WEIGHTS_SUFFIX) else ""
+        elif not self.filepath.endswith(MODEL_SUFFIXES):
+            hint = " (or pass save_weights_only=True)" if self.filepath.endswith(WEIGHTS_SUFFIXES) else ""
             raise ValueError(
-                f"ModelCheckpoint: the filepath provided must end in `{MODEL_SUFFIX}` (unikeras model format)"
-                f"{hint}. Received: filepath={self.filepath}"
+                f"ModelCheckpoint: the filepath provided must end in `{MODEL_SUFFIX}` (unikeras model file) or "
+                f"`.keras` (Keras 3 model file){hint}. Received: filepath={self.filepath}"
             )
 
     # ------------------------------------------------------------------ hooks

@@ -96,7 +96,7 @@ def _h5py() -> Any:
     try:
         import h5py
     except ImportError as err:  # pragma: no cover - h5py is a dependency
-        raise ImportError("Reading and writing Keras files needs h5py: pip install h5py") from err
+        raise ImportError('Reading and writing Keras files needs h5py: pip install "unikeras[h5]" (or h5py)') from err
     return h5py
 
 
