@@ -700,7 +700,8 @@ def _op_layer(g: OnnxGraph, layer: Any, inputs: list[Tensor], out_specs: list, k
         perm = a["axes"] if a["axes"] is not None else list(range(inputs[0].rank))[::-1]
         return g.op("Transpose", [operand(a["x"])], op, perm=list(perm))
     if op == "reshape":
-        shape = list(a["shape"])
+        shape = a["newshape"] if "newshape" in a else a["shape"]
+        shape = [int(shape)] if isinstance(shape, (int, np.integer)) else list(shape)
         if 0 in shape:
             raise _fail(layer, "a reshape to a zero-size axis is not exported.")
         return g.op("Reshape", [operand(a["x"]), g.int64s(shape, "shape")], op)
