@@ -186,8 +186,14 @@ def check_labels(loss: Any, y: np.ndarray, output_shape: Any, output: str | None
     """Raise a ``ValueError`` when labels ``y`` do not suit the cross-entropy ``loss`` of an output of ``output_shape``.
 
     One-hot labels with ``sparse_categorical_crossentropy`` and integer labels with
-    ``categorical_crossentropy`` get a message saying which loss (or conversion) fits them.
+    ``categorical_crossentropy`` get a message saying which loss (or conversion) fits them;
+    sparse labels must also be integers in ``[0, classes)``.
     """
+    _check_shapes(loss, y, output_shape, output)
+    _check_sparse_values(loss, y, output_shape, output)
+
+
+def _check_shapes(loss: Any, y: np.ndarray, output_shape: Any, output: str | None) -> None:
     fn = getattr(loss, "fn", None)
     if fn not in (losses.sparse_categorical_crossentropy, losses.categorical_crossentropy):
         return
@@ -202,6 +208,28 @@ def check_labels(loss: Any, y: np.ndarray, output_shape: Any, output: str | None
         _check_sparse(shape, out, classes, where)
     else:
         _check_categorical(y, shape, out, classes, where)
+
+
+def _check_sparse_values(loss: Any, y: np.ndarray, output_shape: Any, output: str | None) -> None:
+    """Integer labels in ``[0, classes)`` for a sparse categorical cross-entropy output."""
+    fn = getattr(loss, "fn", None)
+    if fn is not losses.sparse_categorical_crossentropy or not output_shape or output_shape[-1] is None:
+        return
+    where = f" (output {output!r})" if output else ""
+    num_classes = output_shape[-1]
+    if y.size == 0:
+        return
+    if y.dtype.kind == "f" and not np.all(np.floor(y) == y):
+        raise ValueError(
+            f"sparse_categorical_crossentropy{where}: labels `y` must be integers, received non-integer floats."
+        )
+    ignore = loss._fn_kwargs.get("ignore_class")
+    labels = y if ignore is None else y[y != ignore]
+    if labels.size and (labels.min() < 0 or labels.max() >= num_classes):
+        raise ValueError(
+            f"sparse_categorical_crossentropy{where}: labels must lie in [0, {num_classes}) for a model with "
+            f"{num_classes} outputs, received labels in [{labels.min()}, {labels.max()}]."
+        )
 
 
 def _check_sparse(shape: tuple, out: tuple, classes: int, where: str) -> None:

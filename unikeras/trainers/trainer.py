@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from unikeras import backends, config, losses, optimizers
+from unikeras import backends, config, optimizers
 from unikeras import metrics as metrics_module
 from unikeras.callbacks import Callback, CallbackList, History
 from unikeras.callbacks.progbar_logger import resolve_verbose, with_progbar
@@ -407,7 +407,6 @@ class Trainer:
             if labels is not None and fn is not None:
                 output = name if loss.routing.num_outputs > 1 else None
                 beginner_checks.check_labels(fn, np.asarray(labels), shape, output)
-                _check_sparse_labels(fn, np.asarray(labels), shape, output)
 
     def _step_function(self, kind: str) -> Callable[..., Any]:
         fn = self._step_functions.get(kind)
@@ -785,25 +784,3 @@ def _map_structure(fn: Callable[[Any], Any], value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return type(value)(_map_structure(fn, v) for v in value)
     return fn(value)
-
-
-def _check_sparse_labels(loss: Any, y: np.ndarray, output_shape: Any, output: str | None) -> None:
-    """Integer labels in ``[0, classes)`` for a sparse categorical cross-entropy output."""
-    fn = getattr(loss, "fn", None)
-    if fn is not losses.sparse_categorical_crossentropy or not output_shape or output_shape[-1] is None:
-        return
-    where = f" (output {output!r})" if output else ""
-    num_classes = output_shape[-1]
-    if y.size == 0:
-        return
-    if y.dtype.kind == "f" and not np.all(np.floor(y) == y):
-        raise ValueError(
-            f"sparse_categorical_crossentropy{where}: labels `y` must be integers, received non-integer floats."
-        )
-    ignore = loss._fn_kwargs.get("ignore_class")
-    labels = y if ignore is None else y[y != ignore]
-    if labels.size and (labels.min() < 0 or labels.max() >= num_classes):
-        raise ValueError(
-            f"sparse_categorical_crossentropy{where}: labels must lie in [0, {num_classes}) for a model with "
-            f"{num_classes} outputs, received labels in [{labels.min()}, {labels.max()}]."
-        )
