@@ -43,3 +43,14 @@ def test_a_layer_never_called_symbolically_has_no_output():
     dense = layers.Dense(2, name="lonely")
     with pytest.raises(AttributeError, match="'lonely' has never been called on a symbolic input"):
         dense.output  # noqa: B018
+
+
+def test_repeated_fit_and_predict_do_not_pile_up_nodes(backend, rng):
+    model = keras.Sequential([keras.Input((4,)), layers.Dense(3), layers.Dense(2)])
+    model.compile(optimizer="sgd", loss="mse")
+    x, y = rng.normal(size=(8, 4)).astype("float32"), rng.normal(size=(8, 2)).astype("float32")
+    nodes = [len(layer._inbound_nodes) for layer in model.layers]
+    for _ in range(3):
+        model.fit(x, y, epochs=1, verbose=0)
+        model.predict(x, verbose=0)
+    assert [len(layer._inbound_nodes) for layer in model.layers] == nodes == [1, 1]

@@ -12,6 +12,7 @@ Masks (Keras's convention: a boolean tensor, ``True`` for timesteps to use) trav
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 import re
@@ -82,6 +83,20 @@ def set_keras_mask(x: Any, mask: Any) -> None:
     except TypeError:
         return
     _mask_registry[key] = (ref, mask)
+
+
+_record_nodes = [True]  # False while a symbolic pass only computes shapes (see `shapes_only`)
+
+
+@contextlib.contextmanager
+def shapes_only() -> Iterator[None]:
+    """Symbolic layer calls inside do not become the layers' nodes (their ``input`` / ``output``):
+    a shape computation repeated on every ``fit`` / ``predict`` must not pile nodes up."""
+    before, _record_nodes[0] = _record_nodes[0], False
+    try:
+        yield
+    finally:
+        _record_nodes[0] = before
 
 
 def _forget_mask(key: int, ref: weakref.ref) -> None:
@@ -623,7 +638,8 @@ class Layer:
         else:
             output_shape = self.compute_output_shape(shapes)
         node = Node(self, inputs, kwargs, tuple(args))
-        self._inbound_nodes.append(node)
+        if _record_nodes[0]:
+            self._inbound_nodes.append(node)
         if _is_shape_list(output_shape):
             self._output_shape = [tuple(s) for s in output_shape]
             node.outputs = [

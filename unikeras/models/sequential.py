@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from unikeras.layers.core import Input, InputLayer
-from unikeras.layers.layer import Layer
+from unikeras.layers.layer import Layer, shapes_only
 from unikeras.models.model import Model
 from unikeras.symbolic import KerasTensor
 
@@ -69,7 +69,8 @@ class Sequential(Model):
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:
         """Build each layer in turn on symbolic inputs (checking shapes); the final shape."""
-        return self._call_symbolically(KerasTensor((None,) + tuple(input_shape[1:]), dtype=self.dtype)).shape
+        with shapes_only():
+            return self._call_symbolically(KerasTensor((None,) + tuple(input_shape[1:]), dtype=self.dtype)).shape
 
     def _call_symbolically(self, tensor: KerasTensor) -> KerasTensor:
         for layer in self._layers:
