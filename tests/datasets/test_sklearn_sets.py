@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import sklearn.datasets as sk_datasets
 
 from unikeras.datasets import breast_cancer, diabetes, iris, wine
-
-sk_datasets = pytest.importorskip("sklearn.datasets")
 
 CLASSIFICATION = [
     (iris, sk_datasets.load_iris, (150, 4), 3),

@@ -6,12 +6,10 @@ import sys
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from unikeras.callbacks import History
 from unikeras.utils import plot_history
-
-pytest.importorskip("matplotlib")  # an optional dependency (unikeras[plot])
-Image = pytest.importorskip("PIL.Image")
 
 
 def _history(epochs: list[int]) -> History:

@@ -9,14 +9,12 @@ import sys
 
 import numpy as np
 import pytest
+from PIL import Image
 
 import unikeras
 from tests.conftest import load_backend
 from unikeras import config, layers
 from unikeras.utils import model_plot, plot_model
-
-pytest.importorskip("matplotlib")  # an optional dependency (unikeras[plot])
-Image = pytest.importorskip("PIL.Image")
 
 
 @pytest.fixture(autouse=True)
