@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import io
 import re
-import sys
 import types
 
 import numpy as np
@@ -12,18 +10,10 @@ import pytest
 
 import unikeras
 from tests.conftest import load_backend
+from tests.utils.progbar_helpers import fake_output
 from unikeras import config, layers
 from unikeras.callbacks import ProgbarLogger
 from unikeras.utils import progbar as progbar_module
-
-
-class FakeStream(io.StringIO):
-    def __init__(self, tty: bool) -> None:
-        super().__init__()
-        self.tty = tty
-
-    def isatty(self) -> bool:
-        return self.tty
 
 
 @pytest.fixture(scope="module")
@@ -45,17 +35,9 @@ def setup():
 def output(monkeypatch):
     """``output(tty)``: a fresh standard output outside Jupyter, and a clock that moves 0.1 s at each
     reading, so that every batch redraws the bar."""
-    monkeypatch.delitem(sys.modules, "ipykernel", raising=False)
-    monkeypatch.delenv("PYCHARM_HOSTED", raising=False)
-    monkeypatch.setenv("COLUMNS", "300")
+    make = fake_output(monkeypatch, columns=300)
     ticks = iter(range(1, 10**6))
     monkeypatch.setattr(progbar_module, "time", types.SimpleNamespace(perf_counter=lambda: next(ticks) / 10))
-
-    def make(tty: bool) -> FakeStream:
-        stream = FakeStream(tty)
-        monkeypatch.setattr(sys, "stdout", stream)
-        return stream
-
     return make
 
 

@@ -19,9 +19,10 @@ SHAPES = [(3, 2), (2,)]
 STEPS = 5
 
 
-def run_compiled(backend, optimizers_, start, grads):
+def run_compiled(backend, optimizers_, start, grads, inside=None):
     """The weights after applying ``grads`` (one list per step) from ``start``, with each of
-    ``optimizers_`` on its own copy of the weights, all in one compiled step."""
+    ``optimizers_`` on its own copy of the weights, all in one compiled step; ``inside(g)``, when
+    given, maps each gradient as the step receives it to the one the optimizers apply."""
     copies = [[Variable(w, name=f"w{i}") for i, w in enumerate(start)] for _ in optimizers_]
     state = []
     for optimizer, variables in zip(optimizers_, copies):
@@ -29,8 +30,9 @@ def run_compiled(backend, optimizers_, start, grads):
         state += variables + optimizer.variables
 
     def update(*step_grads):
+        step_grads = [inside(g) for g in step_grads] if inside else list(step_grads)
         for optimizer, variables in zip(optimizers_, copies):
-            optimizer.apply(list(step_grads), variables)
+            optimizer.apply(step_grads, variables)
         return optimizers_[0].iterations.value
 
     step = backend.make_step(update, state, "auto")
@@ -106,26 +108,13 @@ def test_gradients_laid_out_differently_from_their_weights(backend, rng):
     the same elements as a contiguous one."""
     cases = [("Adam", {"learning_rate": 0.01}), ("SGD", {"learning_rate": 0.1, "momentum": 0.9})]
     start, grads = problem(rng, shapes=[(2, 3), (4, 5)])
+    transposed = [[np.ascontiguousarray(g.T) for g in step_grads] for step_grads in grads]
     optimizers_ = [getattr(optimizers, name)(**kwargs) for name, kwargs in cases]
-    copies = [[Variable(w, name=f"w{i}") for i, w in enumerate(start)] for _ in optimizers_]
-    state = []
-    for optimizer, variables in zip(optimizers_, copies):
-        optimizer.build(variables)
-        state += variables + optimizer.variables
-
-    def update(*transposed_grads):
-        step_grads = [backend.transpose(g) for g in transposed_grads]
-        for optimizer, variables in zip(optimizers_, copies):
-            optimizer.apply(list(step_grads), variables)
-        return optimizers_[0].iterations.value
-
-    step = backend.make_step(update, state, "auto")
-    for step_grads in grads:
-        step(*[np.ascontiguousarray(g.T) for g in step_grads])
-    for (name, kwargs), variables in zip(cases, copies):
+    results = run_compiled(backend, optimizers_, start, transposed, inside=backend.transpose)
+    for (name, kwargs), got in zip(cases, results):
         want = run_reference(ref.OPTIMIZERS[name](**kwargs), start, grads)
-        for i, (v, w) in enumerate(zip(variables, want)):
-            np.testing.assert_allclose(v.numpy(), w, rtol=1e-4, atol=1e-5, err_msg=f"{name}, variable {i}")
+        for i, (g, w) in enumerate(zip(got, want)):
+            np.testing.assert_allclose(g, w, rtol=1e-4, atol=1e-5, err_msg=f"{name}, variable {i}")
 
 
 def test_the_options_change_the_result(rng):

@@ -2,40 +2,20 @@
 
 from __future__ import annotations
 
-import io
 import sys
 import types
 
 import pytest
 
+from tests.utils.progbar_helpers import fake_output
 from unikeras.utils import Progbar
 from unikeras.utils import progbar as progbar_module
-
-
-class FakeStream(io.StringIO):
-    """Standard output that says whether it is a terminal."""
-
-    def __init__(self, tty: bool) -> None:
-        super().__init__()
-        self.tty = tty
-
-    def isatty(self) -> bool:
-        return self.tty
 
 
 @pytest.fixture
 def output(monkeypatch):
     """``output(tty)``: a fresh standard output, outside Jupyter and PyCharm."""
-    monkeypatch.delitem(sys.modules, "ipykernel", raising=False)
-    monkeypatch.delenv("PYCHARM_HOSTED", raising=False)
-    monkeypatch.setenv("COLUMNS", "200")
-
-    def make(tty: bool) -> FakeStream:
-        stream = FakeStream(tty)
-        monkeypatch.setattr(sys, "stdout", stream)
-        return stream
-
-    return make
+    return fake_output(monkeypatch, columns=200)
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any
 
-from unikeras.symbolic import KerasTensor
+from unikeras.symbolic import symbolic_leaves
 
 # Sizes of the matplotlib drawing, in inches (labels use a monospaced font, so widths are exact).
 _FONT = 9.0
@@ -103,16 +103,6 @@ def _make_box(layer: Any, opts: _Options, in_shapes: Any, out_shapes: Any, dtype
     return _Box(id(layer), layer.name, class_name, header, lines, trainable, clusters)
 
 
-def _leaves(structure: Any) -> list[KerasTensor]:
-    if isinstance(structure, KerasTensor):
-        return [structure]
-    if isinstance(structure, dict):
-        return [t for v in structure.values() for t in _leaves(v)]
-    if isinstance(structure, (list, tuple)):
-        return [t for v in structure for t in _leaves(v)]
-    return []
-
-
 def _is_graph_model(layer: Any) -> bool:
     from unikeras.models.functional import Functional
     from unikeras.models.sequential import Sequential
@@ -197,11 +187,11 @@ class _Builder:
         for tensor in model._input_tensors:
             self._add_box(tensor.layer, clusters, "", _shape_text([tensor.shape]), str(tensor.dtype))
         for node in model._nodes:
-            outputs = _leaves(node.outputs)
+            outputs = symbolic_leaves(node.outputs)
             self._add_nested_or_box(
                 node.layer,
                 clusters,
-                _shape_text([t.shape for t in _leaves(node.inputs)]),
+                _shape_text([t.shape for t in symbolic_leaves(node.inputs)]),
                 _shape_text([t.shape for t in outputs]),
                 ", ".join(dict.fromkeys(str(t.dtype) for t in outputs)) or "?",
             )
