@@ -183,13 +183,13 @@ def timed(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[float, Any
     return time.perf_counter() - start, result
 
 
-def timing_worker(backend: str, workload: str, rounds: int, quick: bool) -> dict:
+def timing_worker(backend: str, workload: str, rounds: int, quick: bool, warmup_budget_s: float = WARMUP_S) -> dict:
     """All ways of one pair in this process: warm-up, then ``rounds`` rotating rounds of train epoch + predict.
 
     A way whose epoch would take longer than ``MAX_EPOCH_S`` (measured on ``PROBE_STEPS`` steps after
     the warm-up) trains on its first steps only and predicts as many samples, so that one slow way
     cannot stretch the run; its rates (steps/s, samples/s) stay comparable, and the row says so.
-    Each way then trains on until ``WARMUP_S`` seconds of warm-up have passed.
+    Each way then trains on until ``warmup_budget_s`` seconds of warm-up have passed.
     """
     pin_threads(backend)
     spec = WORKLOADS[workload]
@@ -208,7 +208,7 @@ def timing_worker(backend: str, workload: str, rounds: int, quick: bool) -> dict
         # Steady state before timing: tiered steps (unikeras's jit_compile="auto") may switch form
         # after some seconds of training, caches settle; every way gets the same treatment.
         warming = warmup_s + probe_s
-        while not quick and warming < WARMUP_S:
+        while not quick and warming < warmup_budget_s:
             seconds, _ = timed(runner.train_epoch, max_steps=None if timed_steps == steps else timed_steps)
             warming += seconds
         predict_samples = len(x) if timed_steps == steps else timed_steps * spec.batch_size
@@ -250,12 +250,37 @@ def single_way_worker(backend: str, workload: str, way: str, t0: float, quick: b
     runner.train_epoch(max_steps=SINGLE_WAY_STEPS)
     runner.predict(spec.predict_batch_size)
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
-    return {"time_to_first_step_s": first_step[0] - t0, "peak_rss_mib": peak_kib / 1024}
+    result = {"time_to_first_step_s": first_step[0] - t0, "peak_rss_mib": peak_kib / 1024}
+    peak_device = peak_accelerator_bytes(backend)
+    if peak_device is not None:
+        result["peak_device_mib"] = peak_device / 2**20
+    return result
+
+
+def peak_accelerator_bytes(backend: str) -> int | None:
+    """Peak bytes the framework's allocator held on its GPU in this process; None on a CPU-only run."""
+    if backend == "torch":
+        import torch
+
+        return int(torch.cuda.max_memory_allocated()) if torch.cuda.is_available() else None
+    if backend == "jax":
+        import jax
+
+        device = jax.devices()[0]
+        stats = device.memory_stats() if device.platform == "gpu" else None
+        return int(stats["peak_bytes_in_use"]) if stats and "peak_bytes_in_use" in stats else None
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        gpus = tf.config.list_logical_devices("GPU")
+        return int(tf.config.experimental.get_memory_info("GPU:0")["peak"]) if gpus else None
+    return None
 
 
 # ---------------------------------------------------------------------------------------------- driver
 def start_worker(args: list[str], backend: str) -> subprocess.Popen:
-    env = {**os.environ, **PINNED_THREADS, "PYTHONPATH": str(ROOT), "UNIKERAS_BACKEND": backend}
+    python_path = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+    env = {**os.environ, **PINNED_THREADS, "PYTHONPATH": python_path, "UNIKERAS_BACKEND": backend}
     if backend in KERAS_BACKENDS:
         env["KERAS_BACKEND"] = backend
     else:
@@ -291,7 +316,7 @@ def summarize(values: list[float]) -> dict:
     return {"median": float(np.median(array)), "ci95": [low, high], "per_round": [float(v) for v in array]}
 
 
-def measure_pair(backend: str, workload: str, rounds: int, quick: bool) -> dict:
+def measure_pair(backend: str, workload: str, rounds: int, quick: bool, warmup_s: float = WARMUP_S) -> dict:
     spec = WORKLOADS[workload]
     ways = ways_for(backend)
     flags = ["--quick"] if quick else []
@@ -306,7 +331,7 @@ def measure_pair(backend: str, workload: str, rounds: int, quick: bool) -> dict:
         "ratios": {},
         "errors": {},
     }
-    jobs = [["--worker", "timing", backend, workload, "--rounds", str(rounds), *flags]]
+    jobs = [["--worker", "timing", backend, workload, "--rounds", str(rounds), "--warmup-s", str(warmup_s), *flags]]
     jobs += [["--worker", "way", backend, workload, way, *flags] for way in ways]
     (timing, error), *singles = run_workers(jobs, backend, concurrent=quick)
     if error:
@@ -353,6 +378,10 @@ def measure_pair(backend: str, workload: str, rounds: int, quick: bool) -> dict:
             row["ratios"].setdefault(f"{a}/{b}", {})["peak_rss"] = (
                 row["ways"][a]["peak_rss_mib"] / row["ways"][b]["peak_rss_mib"]
             )
+        if "peak_device_mib" in row["ways"].get(a, {}) and "peak_device_mib" in row["ways"].get(b, {}):
+            row["ratios"].setdefault(f"{a}/{b}", {})["peak_device"] = (
+                row["ways"][a]["peak_device_mib"] / row["ways"][b]["peak_device_mib"]
+            )
     return row
 
 
@@ -379,12 +408,27 @@ def machine_info() -> dict:
     return {
         "cpu": cpu,
         "cpu_count": os.cpu_count(),
+        "accelerator": accelerator_info(),
         "load_average_at_start": list(os.getloadavg()),
         "platform": platform.platform(),
         "python": platform.python_version(),
         "versions": versions,
         "pinned_threads": PINNED_THREADS,
     }
+
+
+def accelerator_info() -> str | None:
+    """The GPUs and driver as ``nvidia-smi`` names them, without importing a framework; None without one."""
+    try:
+        proc = subprocess.run(
+            ["nvidia-smi", "--query-gpu=name,memory.total,driver_version", "--format=csv,noheader"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return "; ".join(proc.stdout.strip().splitlines()) or None if proc.returncode == 0 else None
 
 
 def fmt_ratio(ratio: dict | None, key: str) -> str:
@@ -418,6 +462,8 @@ def print_row(row: dict) -> None:
         f"{fmt_ratio(r_native, 'predict'):>20}{fmt_ratio(r_keras, 'predict'):>20}"
         f"{fmt_ways(row, 'peak_rss_mib', '.0f'):>22}{fmt_ways(row, 'time_to_first_step_s', '.1f'):>24}"
     )
+    if any("peak_device_mib" in way for way in row["ways"].values()):
+        print(f"{'':<23}peak GPU MiB n[/x]/u/k: {fmt_ways(row, 'peak_device_mib', '.0f')}")
     for what, error in row["errors"].items():
         print(f"{'':<23}{what} failed: {error}")
 
@@ -436,6 +482,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--workloads", default=",".join(WORKLOADS))
     parser.add_argument("--rounds", type=int, default=7, help="alternation rounds (default 7; --quick: 1)")
     parser.add_argument("--quick", action="store_true", help="one round on a few batches: checks the suite runs")
+    parser.add_argument(
+        "--warmup-s", type=float, default=WARMUP_S, help=f"warm-up seconds per way (default {WARMUP_S:g})"
+    )
     parser.add_argument("--json", default=str(DEFAULT_JSON))
     parser.add_argument("--worker", nargs="+", help=argparse.SUPPRESS)
     parser.add_argument("--t0", type=float, help=argparse.SUPPRESS)
@@ -444,7 +493,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.worker:
         kind, backend, workload, *rest = args.worker
         if kind == "timing":
-            result = timing_worker(backend, workload, rounds, args.quick)
+            result = timing_worker(backend, workload, rounds, args.quick, args.warmup_s)
         else:
             result = single_way_worker(backend, workload, rest[0], args.t0, args.quick)
         print(json.dumps(result))
@@ -458,6 +507,7 @@ def main(argv: list[str] | None = None) -> None:
         "suite_version": 1,
         "quick": args.quick,
         "rounds": rounds,
+        "warmup_s": args.warmup_s,
         "started": time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(started)),
         "machine": machine_info(),
         "results": [],
@@ -465,7 +515,7 @@ def main(argv: list[str] | None = None) -> None:
     print_header(rounds, args.quick)
     for backend in backends:
         for workload in workloads:
-            row = measure_pair(backend, workload, rounds, args.quick)
+            row = measure_pair(backend, workload, rounds, args.quick, args.warmup_s)
             report["results"].append(row)
             print_row(row)
             sys.stdout.flush()

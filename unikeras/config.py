@@ -1,4 +1,4 @@
-"""Settings: the backend name, floatx, epsilon, image data format and the global dtype policy.
+"""Settings: the backend name, floatx, epsilon, image data format, float32 matmul precision and the global dtype policy.
 
 The backend comes from ``UNIKERAS_BACKEND``, then ``~/.unikeras/unikeras.json``
 (``{"backend": "jax"}``; the folder moves with ``UNIKERAS_HOME``), then the default, torch.
@@ -19,6 +19,7 @@ from unikeras import backends
 DEFAULT_BACKEND = "torch"
 _FLOATX_CHOICES = ("float16", "bfloat16", "float32", "float64")
 _DATA_FORMATS = ("channels_last", "channels_first")
+FLOAT32_MATMUL_PRECISIONS = ("highest", "high")
 
 
 def config_path() -> Path:
@@ -50,6 +51,7 @@ _backend_name: str = _initial_backend()
 _floatx: str = _file_settings.get("floatx", "float32")
 _epsilon: float = float(_file_settings.get("epsilon", 1e-7))
 _image_data_format: str = _file_settings.get("image_data_format", "channels_last")
+_float32_matmul_precision: str = _file_settings.get("float32_matmul_precision", "highest")
 _dtype_policy: Any = None  # a DTypePolicy set by set_dtype_policy; None follows floatx()
 _floatx_policies: dict[str, Any] = {}
 
@@ -121,6 +123,35 @@ def set_image_data_format(data_format: str) -> None:
     if data_format not in _DATA_FORMATS:
         raise ValueError(f"image_data_format must be one of {_DATA_FORMATS}, received {data_format!r}.")
     _image_data_format = data_format
+
+
+def float32_matmul_precision() -> str:
+    """How float32 matrix products and convolutions run on GPUs: ``"highest"`` or ``"high"``.
+
+    ``"highest"`` (the default) computes them in full float32 on every backend, so that the
+    backends agree to float32 rounding on a GPU as they do on a CPU. ``"high"`` lets the GPU use
+    TensorFloat-32 (inputs rounded to 10 mantissa bits; NVIDIA Ampere and later), which is faster
+    and what TensorFlow, JAX and PyTorch's cuDNN do by default. CPUs compute float32 either way.
+    """
+    return _float32_matmul_precision
+
+
+def set_float32_matmul_precision(precision: str) -> None:
+    """Set ``float32_matmul_precision()`` for the backends loaded now and later.
+
+    It sets each framework's own switch (``torch.backends.cuda.matmul.allow_tf32`` and
+    ``torch.backends.cudnn.allow_tf32``, ``jax_default_matmul_precision``,
+    ``tf.config.experimental.enable_tensor_float_32_execution``), which other code in the
+    process shares. MXNet reads its switch (``NVIDIA_TF32_OVERRIDE``) once, at import.
+    """
+    global _float32_matmul_precision
+    if precision not in FLOAT32_MATMUL_PRECISIONS:
+        raise ValueError(
+            f"float32_matmul_precision must be one of {FLOAT32_MATMUL_PRECISIONS}, received {precision!r}."
+        )
+    _float32_matmul_precision = precision
+    for adapter in backends.loaded():
+        adapter.set_float32_matmul_precision(precision)
 
 
 def dtype_policy() -> Any:

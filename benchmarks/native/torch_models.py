@@ -1,6 +1,8 @@
 """PyTorch: the suite's workloads as nn.Modules, trained with torch.optim.Adam (foreach), eager autograd.
 
 Images go in as NCHW, converted once before training, as a PyTorch user's data pipeline hands them over.
+The model lives on the GPU when there is one (``cuda`` if available, else the CPU), and each
+batch is copied there as it is used.
 """
 
 from __future__ import annotations
@@ -73,7 +75,8 @@ class Native:
     def __init__(self, name: str, x: np.ndarray, y: np.ndarray, seed: int = 0) -> None:
         torch.manual_seed(seed)
         self.workload = WORKLOADS[name]
-        self.model = build(name)
+        self.device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        self.model = build(name).to(self.device)
         self.optimizer = torch.optim.Adam(self.model.parameters(), lr=LEARNING_RATE, eps=EPSILON, foreach=True)
         self.loss_fn = nn.CrossEntropyLoss()
         self.x, self.y = self.prepare(x), y.astype(np.int64)
@@ -90,7 +93,7 @@ class Native:
         self.model.train()
         losses = []
         for xb, yb in epoch_batches(self.x, self.y, self.workload.batch_size, self.rng, max_steps):
-            xb, yb = torch.from_numpy(xb), torch.from_numpy(yb)
+            xb, yb = torch.from_numpy(xb).to(self.device), torch.from_numpy(yb).to(self.device)
             self.optimizer.zero_grad(set_to_none=True)
             loss = self.loss_fn(self.model(xb), yb)
             loss.backward()
@@ -107,5 +110,5 @@ class Native:
         self.model.eval()
         x, size = self.x[:max_samples], self.workload.predict_batch_size
         with torch.inference_mode():
-            outputs = [self.model(torch.from_numpy(x[i : i + size])) for i in range(0, len(x), size)]
-            return torch.cat(outputs).numpy()
+            outputs = [self.model(torch.from_numpy(x[i : i + size]).to(self.device)) for i in range(0, len(x), size)]
+            return torch.cat(outputs).cpu().numpy()

@@ -148,6 +148,9 @@ def get(name: str) -> Backend:
         raise ImportError(
             f"Backend {name!r} needs the {framework!r} package, which failed to import: {err}.{hint}"
         ) from err
+    from unikeras import config
+
+    backend.set_float32_matmul_precision(config.float32_matmul_precision())
     _loaded[name] = backend
     return backend
 

@@ -69,6 +69,12 @@ class Backend(abc.ABC):
     def list_devices(self) -> list[str]:
         """Names of the devices the framework sees, e.g. ``["cpu:0"]``."""
 
+    def set_float32_matmul_precision(self, precision: str) -> None:
+        """Make float32 matmuls and convolutions run at ``precision`` on GPUs (see
+        ``unikeras.config.float32_matmul_precision``). A framework that always computes float32
+        in full precision needs nothing, which is what this default does."""
+        return None
+
     # ------------------------------------------------------------------ tensors & dtypes
     @abc.abstractmethod
     def is_tensor(self, x: Any) -> bool:

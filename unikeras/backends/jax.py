@@ -216,6 +216,10 @@ class JaxBackend(Backend):
     def list_devices(self) -> list[str]:
         return [f"{d.platform}:{d.id}" for d in jax.devices()]
 
+    def set_float32_matmul_precision(self, precision: str) -> None:
+        # Part of every trace's context: steps traced before a change are traced again after it.
+        jax.config.update("jax_default_matmul_precision", "highest" if precision == "highest" else "tensorfloat32")
+
     # ------------------------------------------------------------------ tensors & dtypes
     def is_tensor(self, x: Any) -> bool:
         return isinstance(x, _Array)

@@ -34,14 +34,22 @@ from __future__ import annotations
 import ctypes
 import itertools
 import math
+import os
 import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
+from unikeras import config as _config
+
 if "bool" not in np.__dict__:
     np.bool = bool  # MXNet 1.9.1 still uses the alias NumPy 1.24 removed
+# MXNet has no run-time switch for TensorFloat-32: NVIDIA's libraries read this variable when
+# they start (see unikeras.config.float32_matmul_precision).
+_IMPORT_PRECISION = _config.float32_matmul_precision()
+if _IMPORT_PRECISION == "highest":
+    os.environ.setdefault("NVIDIA_TF32_OVERRIDE", "0")
 with warnings.catch_warnings():
     # its own import touches removed NumPy financial functions and distutils
     warnings.simplefilter("ignore", DeprecationWarning)
@@ -412,6 +420,14 @@ class MXNetBackend(Backend):
 
     def list_devices(self) -> list[str]:
         return ["cpu:0"] + [f"gpu:{i}" for i in range(mx.context.num_gpus())]
+
+    def set_float32_matmul_precision(self, precision: str) -> None:
+        if precision != _IMPORT_PRECISION:
+            warnings.warn(
+                f"backend 'mxnet': float32_matmul_precision {precision!r} takes effect in a new process only; "
+                f"MXNet keeps {_IMPORT_PRECISION!r}, set before it was imported (NVIDIA_TF32_OVERRIDE).",
+                stacklevel=3,
+            )
 
     # ------------------------------------------------------------------ tensors & dtypes
     def _dt(self, dtype: Any) -> str:

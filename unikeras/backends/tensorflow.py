@@ -125,6 +125,9 @@ class TensorFlowBackend(Backend):
     def list_devices(self) -> list[str]:
         return [d.name.split("device:")[-1].lower() for d in tf.config.list_logical_devices()]
 
+    def set_float32_matmul_precision(self, precision: str) -> None:
+        tf.config.experimental.enable_tensor_float_32_execution(precision == "high")
+
     # ------------------------------------------------------------------ tensors & dtypes
     def is_tensor(self, x: Any) -> bool:
         return isinstance(x, tf.Tensor)

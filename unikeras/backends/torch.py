@@ -116,6 +116,11 @@ class TorchBackend(Backend):
     def list_devices(self) -> list[str]:
         return ["cpu:0"] + [f"cuda:{i}" for i in range(torch.cuda.device_count())]
 
+    def set_float32_matmul_precision(self, precision: str) -> None:
+        allow_tf32 = precision == "high"
+        torch.backends.cuda.matmul.allow_tf32 = allow_tf32
+        torch.backends.cudnn.allow_tf32 = allow_tf32  # convolutions and recurrent kernels
+
     # ------------------------------------------------------------------ tensors & dtypes
     def _dtype(self, name: str) -> torch.dtype:
         try:
@@ -868,13 +873,17 @@ class TorchBackend(Backend):
             like = bias if bias is not None else recurrent_bias
             params += [b if b is not None else torch.zeros_like(like) for b in (bias, recurrent_bias)]
         hx = [s.unsqueeze(0) for s in states]
+        if x.is_cuda:  # cuDNN packs the weights into one buffer with views: it takes contiguous tensors only
+            params = [p.contiguous() for p in params]
+            hx = [h.contiguous() for h in hx]
+        training = torch.is_grad_enabled()  # cuDNN keeps what its backward needs only in training mode
         if cell == "lstm":
-            out, h, c = torch.lstm(x, hx, params, has_biases, 1, 0.0, False, False, True)
+            out, h, c = torch.lstm(x, hx, params, has_biases, 1, 0.0, training, False, True)
             return out, [h[0], c[0]]
         kernel_fn = {"gru": torch.gru, "simple_rnn": torch.rnn_tanh}.get(cell)
         if kernel_fn is None:
             return None
-        out, h = kernel_fn(x, hx[0], params, has_biases, 1, 0.0, False, False, True)
+        out, h = kernel_fn(x, hx[0], params, has_biases, 1, 0.0, training, False, True)
         return out, [h[0]]
 
 
