@@ -25,6 +25,9 @@ class CSVLogger(Callback):
         append: append to the file if it exists (no second header), instead of overwriting it.
     """
 
+    #: Under a distribution, only the chief process (rank 0) runs it: it writes files.
+    chief_only = True
+
     def __init__(self, filename: str | os.PathLike, separator: str = ",", append: bool = False) -> None:
         super().__init__()
         if not isinstance(separator, str) or len(separator) != 1:

@@ -38,6 +38,9 @@ class ModelCheckpoint(MonitorCallback):
         initial_value_threshold: best value to beat before the first save (``save_best_only``).
     """
 
+    #: Under a distribution, only the chief process (rank 0) runs it: it writes files.
+    chief_only = True
+
     def __init__(
         self,
         filepath: str | os.PathLike,

@@ -194,6 +194,9 @@ class TensorBoard(Callback):
         embeddings_metadata: unused.
     """
 
+    #: Under a distribution, only the chief process (rank 0) runs it: it writes files.
+    chief_only = True
+
     def __init__(
         self,
         log_dir: str | os.PathLike = "logs",

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from unikeras import backends
+from unikeras.distribution import data_parallel as distribution_state
 from unikeras.optimizers.schedules import learning_rate_schedule as lr_schedule
 from unikeras.variables import Variable
 
@@ -170,7 +171,7 @@ class Optimizer:
             raise ValueError(
                 f"{self.name}.apply(): received {len(grads)} gradients for {len(trainable_variables)} variables."
             )
-        grads = self._clip(list(grads))
+        grads = self._clip(distribution_state.reduce_gradients(grads))
         learning_rate = self._current_learning_rate()
         if self.weight_decay:
             b = self._backend

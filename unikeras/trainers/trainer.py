@@ -13,6 +13,8 @@ from unikeras import backends, config, optimizers
 from unikeras import metrics as metrics_module
 from unikeras.callbacks import Callback, CallbackList, History
 from unikeras.callbacks.progbar_logger import resolve_verbose, with_progbar
+from unikeras.distribution import data_parallel as distribution_state
+from unikeras.distribution.engine import Engine
 from unikeras.trainers import beginner_checks, data_adapters, steps
 from unikeras.trainers.compile_utils import CompileLoss, CompileMetrics
 from unikeras.utils import seeding
@@ -423,6 +425,32 @@ class Trainer:
             return {name: float(to_numpy(value)) for name, value in self._step_logs.items()}
         return {name: float(to_numpy(value)) for name, value in self.get_metrics_result().items()}
 
+    def _read_logs_across(self, engine: Engine) -> dict[str, float]:
+        """The logs of every process together (a collective): metric states summed over the processes,
+        or an overridden step's logs averaged over them."""
+        if engine.process_count == 1:
+            return self._read_logs()
+        if self._step_logs is not None:
+            logs = self._read_logs()
+            names = sorted(logs)
+            totals = engine.sum_across_processes([np.array([logs[n] for n in names], np.float64)])[0]
+            return {n: float(t) / engine.process_count for n, t in zip(names, totals)}
+        variables = self.metric_variables
+        local = [self._backend.to_numpy(v.value) for v in variables]
+        for variable, total in zip(variables, engine.sum_across_processes(local)):
+            variable.assign(total)
+        try:
+            return self._read_logs()
+        finally:
+            for variable, value in zip(variables, local):
+                variable.assign(value)
+
+    def _distribution_engine(self) -> Engine | None:
+        """The engine of the distribution set with ``unikeras.distribution.set_distribution``, if any."""
+        if distribution_state.distribution() is None:
+            return None
+        return distribution_state.engine_for(self._backend.name if self._backend is not None else config.backend())
+
     def _reset_metrics(self) -> None:
         self._step_logs = None
         for m in self.metrics:
@@ -516,6 +544,11 @@ class Trainer:
                 validation_data = (validation_data, None, None)
         # Shuffling follows the global seed, so a seeded run visits batches in the same order on every backend.
         seed = seeding.next_stream_seed()
+        engine = self._distribution_engine()
+        if engine is not None:
+            engine.check_batch_size(32 if batch_size is None else batch_size)
+            if engine.process_count > 1:  # every process must cut the same global batches: the chief's seed
+                seed = int(engine.sum_across_processes([np.array([seed if engine.is_chief else 0], np.int64)])[0][0])
         train = self._epoch_iterator(
             "fit", x, y, sample_weight, batch_size, steps_per_epoch, shuffle, class_weight, seed
         )
@@ -532,7 +565,7 @@ class Trainer:
                     validation_steps,
                     argument="validation_data",
                 )
-            return self._fit_epochs(train, val, epochs, initial_epoch, verbose, callbacks, validation_freq)
+            return self._fit_epochs(train, val, epochs, initial_epoch, verbose, callbacks, validation_freq, engine)
         finally:
             train.close()
             if val is not None:
@@ -547,8 +580,12 @@ class Trainer:
         verbose: int | str,
         callbacks: Sequence[Callback] | None,
         validation_freq: int | Sequence[int],
+        engine: Engine | None = None,
     ) -> History:
         verbose = resolve_verbose(verbose, "fit")
+        if engine is not None and not engine.is_chief:
+            verbose = 0
+            callbacks = [c for c in callbacks or () if not getattr(c, "chief_only", False)]
         self.history = History()
         callback_list = CallbackList(
             [self.history, *with_progbar(callbacks, verbose)],
@@ -556,8 +593,10 @@ class Trainer:
             params={"epochs": epochs, "steps": train.num_batches, "verbose": verbose, "mode": "fit"},
         )
         self.stop_training = False
-        with backends.activated(self._backend):
+        with backends.activated(self._backend), distribution_state.training_under(engine):
             train_step = self._step_function("train")
+            if engine is not None:
+                engine.prepare(self)
             wants_begin = callback_list.wants("on_train_batch_begin")
             wants_end = callback_list.wants("on_train_batch_end")
             callback_list.on_train_begin()
@@ -572,6 +611,8 @@ class Trainer:
                     for step, (xb, yb, swb) in batches:
                         if wants_begin:
                             callback_list.on_train_batch_begin(step)
+                        if engine is not None:
+                            xb, yb, swb = engine.local_batch((xb, yb, swb))
                         train_step(xb, yb, swb)
                         if wants_end:
                             callback_list.on_train_batch_end(step, LazyLogs(self._read_logs))
@@ -585,7 +626,7 @@ class Trainer:
                         stacklevel=3,
                     )
                     break
-                logs = self._read_logs()
+                logs = self._read_logs() if engine is None else self._read_logs_across(engine)
                 if val is not None and _should_validate(epoch, validation_freq):
                     val_logs = self._evaluate_epoch(val, callback_list)
                     logs.update({f"val_{name}": value for name, value in val_logs.items()})

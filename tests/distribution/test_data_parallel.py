@@ -1,0 +1,185 @@
+"""DataParallel: the same answer as one process, on each framework's own engine, and clear failures.
+
+Every distributed run happens in subprocesses (a framework's devices and process group are set
+before it starts); each is bounded by a timeout and killed with its children on the way out.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import unikeras
+from unikeras.distribution import DataParallel, engine
+
+WORKER = Path(__file__).with_name("train_worker.py")
+ROOT = Path(__file__).resolve().parents[2]
+RUN_TIMEOUT_S = 240
+
+
+def _env(backend: str, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("RANK", "WORLD_SIZE", "MASTER_"))}
+    env.update({"UNIKERAS_BACKEND": backend, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"})
+    env.update(extra)
+    return env
+
+
+def _run(command: list[str], env: dict[str, str], timeout: float = RUN_TIMEOUT_S) -> subprocess.CompletedProcess:
+    """Run ``command`` in its own process group; on timeout the whole group is killed."""
+    proc = subprocess.Popen(
+        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True
+    )
+    try:
+        out, _ = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        out, _ = proc.communicate()
+        pytest.fail(f"{command[:4]} did not finish within {timeout} s:\n{out[-3000:]}")
+    return subprocess.CompletedProcess(command, proc.returncode, out, None)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _train(backend: str, out: Path, *flags: str, env_extra: dict | None = None, launcher: list | None = None):
+    command = [*(launcher or [sys.executable]), str(WORKER), str(out), *flags]
+    result = _run(command, _env(backend, **(env_extra or {})))
+    assert result.returncode == 0, result.stdout[-4000:]
+    return result
+
+
+def _assert_same_training(reference: Path, distributed: Path) -> None:
+    ref, got = np.load(reference), np.load(distributed)
+    weights = sorted(k for k in ref.files if k.startswith("w"))
+    assert weights and weights == sorted(k for k in got.files if k.startswith("w"))
+    for name in weights:
+        np.testing.assert_allclose(got[name], ref[name], rtol=1e-4, atol=1e-5, err_msg=name)
+    for name in ("h_loss", "h_accuracy"):  # epoch logs: the metrics of every replica together
+        np.testing.assert_allclose(got[name], ref[name], rtol=1e-4, atol=1e-5, err_msg=name)
+    # training moved the weights: the comparison is not between two untouched initialisations
+    assert not np.allclose(ref["h_loss"][0], ref["h_loss"][-1])
+
+
+# batch 16 splits evenly; batch 13 leaves a last batch of 7 samples, split 4 + 3 (torch) or replicated (jax)
+@pytest.mark.parametrize("batch_size", [16, 13])
+def test_torch_torchrun_two_processes_equal_one_process(tmp_path, batch_size):
+    flags = ["--batch-size", str(batch_size)]
+    _train("torch", tmp_path / "ref.npz", *flags)
+    launcher = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2", f"--master_port={_free_port()}"]
+    result = _train("torch", tmp_path / "dist.npz", "--distributed", *flags, launcher=launcher)
+    _assert_same_training(tmp_path / "ref.npz", tmp_path / "dist.npz")
+    assert int(np.load(tmp_path / "dist.npz")["replicas"]) == 2
+    rank0, rank1 = np.load(tmp_path / "dist.npz.rank0.npz"), np.load(tmp_path / "dist.npz.rank1.npz")
+    for name in (k for k in rank0.files if k.startswith("w")):
+        np.testing.assert_array_equal(rank0[name], rank1[name])  # replicas stay identical
+    # the progress lines come from the chief only: one "Epoch 1/3" line, not two
+    assert result.stdout.count("Epoch 1/3") == 1, result.stdout[-2000:]
+
+
+@pytest.mark.parametrize("batch_size", [16, 13])
+def test_jax_two_host_devices_equal_one_device(tmp_path, batch_size):
+    flags = ["--batch-size", str(batch_size)]
+    _train("jax", tmp_path / "ref.npz", *flags)
+    devices = {"XLA_FLAGS": "--xla_force_host_platform_device_count=2"}
+    _train("jax", tmp_path / "dist.npz", "--distributed", *flags, env_extra=devices)
+    _assert_same_training(tmp_path / "ref.npz", tmp_path / "dist.npz")
+    assert int(np.load(tmp_path / "dist.npz")["replicas"]) == 2
+
+
+def test_torch_dead_worker_fails_the_others_in_bounded_time(tmp_path):
+    """Rank 1 exits mid-epoch; rank 0 stops with a DistributionError naming the cause, well within the timeout."""
+    port = str(_free_port())
+    procs = []
+    started = time.monotonic()
+    for rank in (0, 1):
+        env = _env("torch", RANK=str(rank), WORLD_SIZE="2", MASTER_ADDR="127.0.0.1", MASTER_PORT=port)
+        command = [sys.executable, str(WORKER), str(tmp_path / "dead.npz"), "--distributed", "--die-at-step", "1"]
+        command += ["--timeout", "30"]
+        procs.append(
+            subprocess.Popen(
+                command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True
+            )
+        )
+    try:
+        outputs = [p.communicate(timeout=120)[0] for p in procs]
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                os.killpg(p.pid, signal.SIGKILL)
+    elapsed = time.monotonic() - started
+    assert procs[1].returncode == 3
+    assert procs[0].returncode != 0
+    assert "DistributionError" in outputs[0] and "another worker probably died" in outputs[0], outputs[0][-3000:]
+    assert elapsed < 100
+    assert not (tmp_path / "dead.npz").exists()
+
+
+def test_initialize_without_a_launcher_warns_and_runs_as_one_process(monkeypatch):
+    for name in ("RANK", "WORLD_SIZE", "MASTER_ADDR", "MASTER_PORT"):
+        monkeypatch.delenv(name, raising=False)
+    with unikeras.config.use_backend("torch"):
+        with pytest.warns(UserWarning, match=r"num_processes=2.*no launcher environment.*torchrun.*one process"):
+            unikeras.distribution.initialize(num_processes=2)
+        import torch.distributed as dist
+
+        assert not dist.is_initialized()
+
+
+def test_initialize_rejects_a_world_size_other_than_expected(monkeypatch):
+    monkeypatch.setenv("RANK", "0")
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    monkeypatch.setenv("MASTER_ADDR", "127.0.0.1")
+    monkeypatch.setenv("MASTER_PORT", str(_free_port()))
+    with unikeras.config.use_backend("torch"):
+        with pytest.raises(ValueError, match=r"num_processes=3 but the launcher started WORLD_SIZE=2"):
+            unikeras.distribution.initialize(num_processes=3)
+
+
+def test_global_batch_smaller_than_the_replicas_is_an_error():
+    class FourReplicas(engine.Engine):
+        num_replicas = 4
+
+    with pytest.raises(ValueError, match=r"global batch_size \(3\) must be at least the number of replicas \(4\)"):
+        FourReplicas().check_batch_size(3)
+
+
+def test_shard_rows_splits_like_array_split():
+    x, y = np.arange(14).reshape(7, 2), np.arange(7)
+    parts = [engine.shard_rows((x, y, None), r, 3) for r in range(3)]
+    assert [rows for _, rows, _ in parts] == [3, 2, 2]
+    np.testing.assert_array_equal(np.concatenate([p[0][0] for p in parts]), x)
+    np.testing.assert_array_equal(np.concatenate([p[0][1] for p in parts]), y)
+    assert all(part[2] is None and total == 7 for part, _, total in parts)
+
+
+def test_torch_data_parallel_without_a_process_group_says_how_to_launch():
+    dp = DataParallel()
+    with pytest.raises(unikeras.distribution.DistributionError, match="torchrun"):
+        dp.engine("torch")
+
+
+@pytest.mark.parametrize("backend", ["tensorflow", "mxnet"])
+def test_backends_without_an_engine_yet_say_which_have_one(backend):
+    with pytest.raises(NotImplementedError, match=rf"not available on backend '{backend}' yet.*'torch'.*'jax'"):
+        DataParallel().engine(backend)
+
+
+def test_set_distribution_checks_its_argument_and_scope_restores():
+    with pytest.raises(TypeError, match="expected a DataParallel or None, received str"):
+        unikeras.distribution.set_distribution("data")
+    dp = DataParallel()
+    assert unikeras.distribution.distribution() is None
+    with dp.scope():
+        assert unikeras.distribution.distribution() is dp
+    assert unikeras.distribution.distribution() is None

@@ -1,0 +1,120 @@
+"""``DataParallel``, the global distribution, and the engine ``fit`` trains under."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from typing import Any
+
+from unikeras.distribution.engine import Engine
+
+_distribution: DataParallel | None = None
+_active_engine: Engine | None = None
+
+
+class DataParallel:
+    """Data parallelism: every replica holds all the weights and trains on its part of each batch.
+
+    ``fit`` under it splits each global batch (``batch_size`` samples) over the replicas,
+    averages the gradients with the framework's own all-reduce, keeps the weights equal, totals
+    the metrics over the replicas, and prints progress and writes checkpoints on the chief
+    (process 0) only. The replicas are, per backend: the processes ``torchrun`` started (torch),
+    the devices of this host (jax; ``devices`` picks them).
+
+    Args:
+        devices: jax only: the devices to replicate over (``jax.Device`` objects or names such as
+            ``"cpu:0"``); default every device of the host. The other backends take one
+            replica per process.
+    """
+
+    def __init__(self, devices: list[Any] | None = None) -> None:
+        self.devices = None if devices is None else list(devices)
+        self._engines: dict[str, Engine] = {}
+
+    def engine(self, backend: str) -> Engine:
+        """This distribution's engine for ``backend`` (made on first use)."""
+        engine = self._engines.get(backend)
+        if engine is None:
+            engine = self._engines[backend] = _make_engine(backend, self.devices)
+        return engine
+
+    @contextlib.contextmanager
+    def scope(self) -> Iterator[DataParallel]:
+        """``with dp.scope():`` makes it the distribution inside the block."""
+        previous = distribution()
+        set_distribution(self)
+        try:
+            yield self
+        finally:
+            set_distribution(previous)
+
+    def __repr__(self) -> str:
+        return f"DataParallel(devices={self.devices!r})"
+
+
+def _make_engine(backend: str, devices: list[Any] | None) -> Engine:
+    if backend == "torch":
+        from unikeras.distribution.torch_engine import TorchEngine
+
+        return TorchEngine()
+    if backend == "jax":
+        import jax
+
+        from unikeras.distribution.jax_engine import JaxEngine
+
+        return JaxEngine(_jax_devices(jax, devices))
+    raise NotImplementedError(
+        f"DataParallel is not available on backend {backend!r} yet; it runs on 'torch' (torchrun) and 'jax' "
+        "(the devices of one host)."
+    )
+
+
+def _jax_devices(jax: Any, devices: list[Any] | None) -> list[Any]:
+    every = jax.devices()
+    if devices is None:
+        return every
+    by_name = {f"{d.platform}:{d.id}": d for d in every}
+    chosen = []
+    for device in devices:
+        if isinstance(device, str):
+            if device not in by_name:
+                raise ValueError(f"DataParallel: unknown device {device!r}; jax has {sorted(by_name)}.")
+            device = by_name[device]
+        chosen.append(device)
+    if not chosen:
+        raise ValueError("DataParallel: `devices` must name at least one device, received an empty list.")
+    return chosen
+
+
+def set_distribution(value: DataParallel | None) -> None:
+    """Make ``value`` the distribution ``fit`` trains under (``None``: one replica, the default)."""
+    global _distribution
+    if value is not None and not isinstance(value, DataParallel):
+        raise TypeError(f"set_distribution(): expected a DataParallel or None, received {type(value).__name__}.")
+    _distribution = value
+
+
+def distribution() -> DataParallel | None:
+    """The distribution set by ``set_distribution`` (``None`` when training on one replica)."""
+    return _distribution
+
+
+def engine_for(backend: str) -> Engine | None:
+    """The current distribution's engine for ``backend``, or None without a distribution."""
+    return None if _distribution is None else _distribution.engine(backend)
+
+
+@contextlib.contextmanager
+def training_under(engine: Engine | None) -> Iterator[None]:
+    """Route ``Optimizer.apply``'s gradients through ``engine`` inside the block (``fit``'s epochs)."""
+    global _active_engine
+    previous, _active_engine = _active_engine, engine
+    try:
+        yield
+    finally:
+        _active_engine = previous
+
+
+def reduce_gradients(grads: list[Any]) -> list[Any]:
+    """The gradients averaged over the replicas while ``fit`` trains under a distribution; else ``grads``."""
+    return grads if _active_engine is None else _active_engine.reduce_gradients(list(grads))

@@ -1,0 +1,59 @@
+"""jax: one process drives every device of its host through ``jax.sharding``; ``jax.distributed``
+joins several hosts.
+
+Each global batch is split along a one-axis device mesh and the weights are replicated; XLA
+partitions the jitted step and inserts the gradient all-reduce itself, so the gradients need no
+extra reduction here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jax
+import numpy as np
+from jax.sharding import Mesh, NamedSharding, PartitionSpec
+
+from unikeras.distribution.engine import Engine, _map, _rows, shard_rows
+
+
+class JaxEngine(Engine):
+    """Batches sharded over ``devices`` (a mesh axis named ``"batch"``), weights replicated."""
+
+    backend = "jax"
+
+    def __init__(self, devices: list[Any]) -> None:
+        self.devices = list(devices)
+        self.mesh = Mesh(np.array(self.devices), ("batch",))
+        self.batch_sharding = NamedSharding(self.mesh, PartitionSpec("batch"))
+        self.replicated = NamedSharding(self.mesh, PartitionSpec())
+        self.num_replicas = len(self.devices)
+        self.process_index = jax.process_index()
+        self.process_count = jax.process_count()
+
+    def prepare(self, model: Any) -> None:
+        variables = model.variables + model.optimizer.variables + model.metric_variables
+        for variable in variables:
+            variable.assign(jax.device_put(variable.handle, self.replicated))
+
+    def local_batch(self, batch: tuple) -> tuple:
+        if self.process_count > 1:
+            local, rows, total = shard_rows(batch, self.process_index, self.process_count)
+            if total % self.num_replicas:
+                raise ValueError(
+                    f"DataParallel (jax, {self.process_count} hosts): a batch of {total} samples does not split "
+                    f"over {self.num_replicas} devices; use a batch_size divisible by {self.num_replicas} and "
+                    "drop the remainder."
+                )
+            return _map(lambda a: jax.make_array_from_process_local_data(self.batch_sharding, a), local)
+        # A batch that does not split evenly (the last one of an epoch) runs replicated: same result.
+        sharding = self.batch_sharding if _rows(batch) % self.num_replicas == 0 else self.replicated
+        return _map(lambda a: jax.device_put(a, sharding), batch)
+
+    def sum_across_processes(self, values: list[np.ndarray]) -> list[np.ndarray]:
+        if self.process_count == 1:
+            return values
+        from jax.experimental import multihost_utils
+
+        gathered = multihost_utils.process_allgather([np.asarray(v) for v in values])
+        return [np.asarray(g).sum(axis=0).astype(np.asarray(v).dtype) for g, v in zip(gathered, values)]

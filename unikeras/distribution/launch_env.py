@@ -1,0 +1,65 @@
+"""Joining a distributed run from the environment a launcher sets."""
+
+from __future__ import annotations
+
+import os
+import warnings
+
+from unikeras import config
+
+DEFAULT_TIMEOUT_S = 120.0
+
+
+def initialize(
+    job_addresses: str | None = None,
+    num_processes: int | None = None,
+    process_id: int | None = None,
+    timeout: float | None = None,
+) -> None:
+    """Join the distributed run the launcher described, on the configured backend.
+
+    torch: the process group from ``torchrun``'s variables (``RANK``, ``WORLD_SIZE``,
+    ``MASTER_ADDR``, ``MASTER_PORT``). jax: ``jax.distributed.initialize`` when ``job_addresses``
+    (the coordinator's ``host:port``) and ``num_processes`` are given, or its own environment
+    (``JAX_COORDINATOR_ADDRESS``); otherwise the devices of this host. Without a launcher the
+    program runs as one process, with a warning when ``num_processes`` asked for more.
+
+    Args:
+        job_addresses: jax: the coordinator's address, ``"host:port"``.
+        num_processes: how many processes the run expects.
+        process_id: this process's index (jax; torchrun sets ``RANK``).
+        timeout: seconds a collective may wait for the others before failing (default 120).
+    """
+    timeout_s = DEFAULT_TIMEOUT_S if timeout is None else float(timeout)
+    backend = config.backend()
+    if backend == "torch":
+        from unikeras.distribution import torch_engine
+
+        if torch_engine.launched():
+            expected = os.environ["WORLD_SIZE"]
+            if num_processes is not None and int(expected) != num_processes:
+                raise ValueError(
+                    f"initialize(): num_processes={num_processes} but the launcher started WORLD_SIZE={expected} "
+                    "processes."
+                )
+            torch_engine.initialize(timeout_s)
+            return
+    elif backend == "jax":
+        if job_addresses or os.environ.get("JAX_COORDINATOR_ADDRESS"):
+            import jax
+
+            jax.distributed.initialize(
+                coordinator_address=job_addresses,
+                num_processes=num_processes,
+                process_id=process_id,
+                initialization_timeout=int(timeout_s),
+            )
+            return
+        if not num_processes or num_processes == 1:
+            return  # one host: the devices are the replicas, nothing to join
+    if num_processes is not None and num_processes > 1:
+        warnings.warn(
+            f"initialize(): num_processes={num_processes} was asked for, but no launcher environment was found for "
+            f"backend {backend!r} (torch: start with torchrun; jax: pass job_addresses). Running as one process.",
+            stacklevel=2,
+        )
