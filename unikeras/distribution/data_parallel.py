@@ -115,6 +115,6 @@ def training_under(engine: Engine | None) -> Iterator[None]:
         _active_engine = previous
 
 
-def reduce_gradients(grads: list[Any]) -> list[Any]:
-    """The gradients averaged over the replicas while ``fit`` trains under a distribution; else ``grads``."""
-    return grads if _active_engine is None else _active_engine.reduce_gradients(list(grads))
+def active_engine() -> Engine | None:
+    """The engine ``fit`` is training under right now (``Optimizer.apply`` routes gradients through it)."""
+    return _active_engine

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -53,6 +54,18 @@ class Engine:
     def reduce_gradients(self, grads: list[Any]) -> list[Any]:
         """The gradients of the global batch's loss from this replica's (a mean over replicas)."""
         return grads
+
+    def apply_gradients(self, apply: Callable[[list, list], None], grads: list[Any], variables: list[Any]) -> None:
+        """Called by ``Optimizer.apply`` inside the step: ``apply(global_grads, variables)`` once per update.
+
+        The default averages with ``reduce_gradients`` and applies in this replica; an engine whose
+        replicas share one copy of the weights (several devices in one process) applies once for all.
+        """
+        apply(self.reduce_gradients(grads), variables)
+
+    def wrap_step(self, step: Callable[..., Any]) -> Callable[..., Any]:
+        """The training step as this engine runs it (e.g. once per replica); by default ``step`` itself."""
+        return step
 
     def sum_across_processes(self, values: list[np.ndarray]) -> list[np.ndarray]:
         """Element-wise sums of ``values`` over every process (a collective: every process calls it)."""

@@ -171,7 +171,15 @@ class Optimizer:
             raise ValueError(
                 f"{self.name}.apply(): received {len(grads)} gradients for {len(trainable_variables)} variables."
             )
-        grads = self._clip(distribution_state.reduce_gradients(grads))
+        engine = distribution_state.active_engine()
+        if engine is not None:  # fit under a distribution: the engine averages the replicas' gradients
+            engine.apply_gradients(self._apply_averaged, list(grads), trainable_variables)
+        else:
+            self._apply_averaged(list(grads), trainable_variables)
+
+    def _apply_averaged(self, grads: list[Any], trainable_variables: list[Variable]) -> None:
+        """``apply`` once the gradients are those of the whole (global) batch."""
+        grads = self._clip(grads)
         learning_rate = self._current_learning_rate()
         if self.weight_decay:
             b = self._backend

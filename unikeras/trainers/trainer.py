@@ -597,6 +597,7 @@ class Trainer:
             train_step = self._step_function("train")
             if engine is not None:
                 engine.prepare(self)
+                train_step = engine.wrap_step(train_step)
             wants_begin = callback_list.wants("on_train_batch_begin")
             wants_end = callback_list.wants("on_train_batch_end")
             callback_list.on_train_begin()
