@@ -2,6 +2,7 @@
 
     python train_worker.py OUT.npz [--distributed] [--batch-size B] [--epochs E] [--die-at-step K]
 
+``TEST_TF_LOGICAL_CPUS=N`` splits the CPU into N logical devices for TensorFlow first.
 With ``--distributed`` it joins the launcher's run (``unikeras.distribution.initialize()``) and
 trains under ``DataParallel``; otherwise it is the one-process reference. The backend comes from
 ``UNIKERAS_BACKEND``. Only the chief (or the single process) writes ``OUT.npz``; every rank
@@ -49,7 +50,8 @@ class DieAt(unikeras.callbacks.Callback):
         self.step = step
 
     def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
-        if batch == self.step and os.environ.get("RANK", "0") == "1":
+        engine = unikeras.distribution.distribution().engine(unikeras.config.backend())
+        if batch == self.step and engine.process_index == 1:
             os._exit(3)
 
 
@@ -63,6 +65,12 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=60.0)
     args = parser.parse_args()
     rank = 0
+    logical_cpus = int(os.environ.get("TEST_TF_LOGICAL_CPUS", "0"))
+    if logical_cpus:  # TensorFlow's replicas on a CPU-only host: split the CPU before TensorFlow starts
+        import tensorflow as tf
+
+        cpu = tf.config.list_physical_devices("CPU")[0]
+        tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * logical_cpus)
     if args.distributed:
         unikeras.distribution.initialize(timeout=args.timeout)
         unikeras.distribution.set_distribution(unikeras.distribution.DataParallel())
