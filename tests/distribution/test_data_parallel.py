@@ -185,3 +185,34 @@ def test_set_distribution_checks_its_argument_and_scope_restores():
     with dp.scope():
         assert unikeras.distribution.distribution() is dp
     assert unikeras.distribution.distribution() is None
+
+
+class NotTheChief(engine.Engine):
+    """A test double: this process is replica 1 (not the chief) of a run with nothing to communicate."""
+
+    process_index = 1
+
+
+def test_only_the_chief_prints_and_writes_files(backend, tmp_path, capsys):
+    from tests.distribution.train_worker import build, data
+
+    dp = DataParallel()
+    dp._engines[backend.name] = NotTheChief()
+    model = build()
+    callbacks = [
+        unikeras.callbacks.ModelCheckpoint(str(tmp_path / "ckpt.weights.h5"), save_weights_only=True),
+        unikeras.callbacks.CSVLogger(str(tmp_path / "log.csv")),
+        unikeras.callbacks.BackupAndRestore(str(tmp_path / "backup"), delete_checkpoint=False),
+    ]
+    x, y = data()
+    with dp.scope():
+        history = model.fit(x, y, batch_size=24, epochs=2, verbose=2, callbacks=callbacks)
+    assert len(history.history["loss"]) == 2  # it trained
+    assert list(tmp_path.iterdir()) == []  # but wrote nothing
+    assert "Epoch" not in capsys.readouterr().out
+    # the same fit as the chief writes all three and prints
+    dp._engines[backend.name] = engine.Engine()
+    with dp.scope():
+        model.fit(x, y, batch_size=24, epochs=2, verbose=2, callbacks=callbacks)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["backup", "ckpt.weights.h5", "log.csv"]
+    assert "Epoch 1/2" in capsys.readouterr().out

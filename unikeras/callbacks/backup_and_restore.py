@@ -10,6 +10,7 @@ import tempfile
 from collections.abc import Mapping
 
 from unikeras.callbacks.callback import Callback
+from unikeras.distribution import data_parallel as distribution_state
 
 _METADATA = "training_metadata.json"
 _CHECKPOINT = re.compile(r"^checkpoint-(\d+)\.weights\.safetensors$")
@@ -28,7 +29,8 @@ class BackupAndRestore(Callback):
     Each backup is written to a new file and the metadata (written last, by atomic rename)
     names it, so a crash at any moment leaves a consistent backup. As in Keras, a backup
     taken within an epoch (integer ``save_freq``) resumes at the start of that epoch with the
-    weights of the backup.
+    weights of the backup. Under a distribution only the chief writes backups; every process
+    restores from them.
 
     Args:
         backup_dir: folder for the backup files (created if missing).
@@ -133,8 +135,10 @@ class BackupAndRestore(Callback):
         return False
 
     def _save(self, batch: int | None = None) -> None:
-        os.makedirs(self.backup_dir, exist_ok=True)
         self._count += 1
+        if not distribution_state.is_chief():  # under a distribution the chief writes, every process restores
+            return
+        os.makedirs(self.backup_dir, exist_ok=True)
         name = f"checkpoint-{self._count}.weights.safetensors"
         self.model.save_weights(os.path.join(self.backup_dir, name), overwrite=True)
         metadata = {"epoch": self._current_epoch, "batch": batch, "weights": name, "count": self._count}
@@ -163,7 +167,7 @@ class BackupAndRestore(Callback):
     def on_train_end(self, logs: Mapping | None = None) -> None:
         if getattr(self.model, "_initial_epoch", None) is not None:  # a fit with no epoch left to run
             self.model._initial_epoch = None
-        if not self.delete_checkpoint or not os.path.isdir(self.backup_dir):
+        if not self.delete_checkpoint or not os.path.isdir(self.backup_dir) or not distribution_state.is_chief():
             return
         for name in os.listdir(self.backup_dir):
             if _CHECKPOINT.match(name) or name in (_METADATA, _METADATA + ".bkp"):

@@ -63,9 +63,13 @@ def _make_engine(backend: str, devices: list[Any] | None) -> Engine:
         from unikeras.distribution.jax_engine import JaxEngine
 
         return JaxEngine(_jax_devices(jax, devices))
+    if backend == "tensorflow":
+        from unikeras.distribution.tensorflow_engine import TensorFlowEngine
+
+        return TensorFlowEngine(devices)
     raise NotImplementedError(
-        f"DataParallel is not available on backend {backend!r} yet; it runs on 'torch' (torchrun) and 'jax' "
-        "(the devices of one host)."
+        f"DataParallel is not available on backend {backend!r} yet; it runs on 'torch' (torchrun), 'jax' "
+        "(the devices of one host) and 'tensorflow' (MirroredStrategy over the devices of one process)."
     )
 
 
@@ -113,6 +117,11 @@ def training_under(engine: Engine | None) -> Iterator[None]:
         yield
     finally:
         _active_engine = previous
+
+
+def is_chief() -> bool:
+    """Whether this process writes files: True unless ``fit`` trains under an engine whose chief is another."""
+    return _active_engine is None or _active_engine.is_chief
 
 
 def active_engine() -> Engine | None:
