@@ -19,12 +19,14 @@ class DataParallel:
     averages the gradients with the framework's own all-reduce, keeps the weights equal, totals
     the metrics over the replicas, and prints progress and writes checkpoints on the chief
     (process 0) only. The replicas are, per backend: the processes ``torchrun`` started (torch),
-    the devices of this host (jax; ``devices`` picks them).
+    the devices of this host (jax, ``jax.sharding``), the devices of this process
+    (tensorflow, ``MirroredStrategy``; with ``TF_CONFIG``, those of every listed process), the
+    workers ``mxnet_launch`` started (mxnet, KVStore ``dist_sync``).
 
     Args:
-        devices: jax only: the devices to replicate over (``jax.Device`` objects or names such as
-            ``"cpu:0"``); default every device of the host. The other backends take one
-            replica per process.
+        devices: jax and tensorflow: the devices to replicate over (the framework's device
+            objects, or names such as ``"cpu:0"``); default every device (TensorFlow: every GPU,
+            else every logical CPU). torch and mxnet take one replica per process.
     """
 
     def __init__(self, devices: list[Any] | None = None) -> None:
@@ -67,9 +69,14 @@ def _make_engine(backend: str, devices: list[Any] | None) -> Engine:
         from unikeras.distribution.tensorflow_engine import TensorFlowEngine
 
         return TensorFlowEngine(devices)
+    if backend == "mxnet":
+        from unikeras.distribution.mxnet_engine import MXNetEngine
+
+        return MXNetEngine()
     raise NotImplementedError(
-        f"DataParallel is not available on backend {backend!r} yet; it runs on 'torch' (torchrun), 'jax' "
-        "(the devices of one host) and 'tensorflow' (MirroredStrategy over the devices of one process)."
+        f"DataParallel has no engine for backend {backend!r}; it runs on 'torch' (torchrun), 'jax' "
+        "(the devices of one host), 'tensorflow' (MirroredStrategy over the devices of one process) and 'mxnet' "
+        "(KVStore dist_sync, python -m unikeras.distribution.mxnet_launch)."
     )
 
 

@@ -21,7 +21,11 @@ def initialize(
     torch: the process group from ``torchrun``'s variables (``RANK``, ``WORLD_SIZE``,
     ``MASTER_ADDR``, ``MASTER_PORT``). jax: ``jax.distributed.initialize`` when ``job_addresses``
     (the coordinator's ``host:port``) and ``num_processes`` are given, or its own environment
-    (``JAX_COORDINATOR_ADDRESS``); otherwise the devices of this host. Without a launcher the
+    (``JAX_COORDINATOR_ADDRESS``); otherwise the devices of this host. mxnet: the ``dist_sync``
+    KVStore of a worker that ``mxnet_launch`` started (``DMLC_ROLE=worker``; ps-lite has no timeout,
+    the launcher's ``--timeout`` bounds the run). tensorflow: ``MultiWorkerMirroredStrategy`` over the
+    processes that ``TF_CONFIG`` lists (call it before any other TensorFlow work); without ``TF_CONFIG``
+    the devices of this process (``MirroredStrategy``). Without a launcher the
     program runs as one process, with a warning when ``num_processes`` asked for more.
 
     Args:
@@ -57,9 +61,32 @@ def initialize(
             return
         if not num_processes or num_processes == 1:
             return  # one host: the devices are the replicas, nothing to join
+    elif backend == "mxnet":
+        from unikeras.distribution import mxnet_engine
+
+        if mxnet_engine.launched():  # mxnet_launch's worker; ps-lite has no timeout (the launcher's watchdog)
+            expected = os.environ.get("DMLC_NUM_WORKER")
+            if num_processes is not None and str(num_processes) != expected:
+                raise ValueError(
+                    f"initialize(): num_processes={num_processes} but the launcher started DMLC_NUM_WORKER={expected} "
+                    "workers."
+                )
+            mxnet_engine.initialize()
+            return
+    elif backend == "tensorflow" and os.environ.get("TF_CONFIG"):
+        from unikeras.distribution import tensorflow_engine
+
+        workers, _ = tensorflow_engine.read_tf_config(os.environ["TF_CONFIG"])
+        if num_processes is not None and num_processes != workers:
+            raise ValueError(f"initialize(): num_processes={num_processes} but TF_CONFIG lists {workers} workers.")
+        if workers > 1:
+            tensorflow_engine.initialize_multi_worker(timeout_s)
+        return
     if num_processes is not None and num_processes > 1:
         warnings.warn(
             f"initialize(): num_processes={num_processes} was asked for, but no launcher environment was found for "
-            f"backend {backend!r} (torch: start with torchrun; jax: pass job_addresses). Running as one process.",
+            f"backend {backend!r} (torch: start with torchrun; jax: pass job_addresses; "
+            "mxnet: start with python -m unikeras.distribution.mxnet_launch; tensorflow: TF_CONFIG). "
+            "Running as one process.",
             stacklevel=2,
         )
