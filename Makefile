@@ -43,6 +43,7 @@ bench: install
 	$(BIN)/python benchmarks/suite.py
 	$(BIN)/python benchmarks/import_time.py
 	$(BIN)/python benchmarks/compiled_steps.py
+	$(BIN)/python benchmarks/distributed_scaling.py
 
 lint: install
 	$(BIN)/ruff check unikeras tests examples benchmarks tools packaging_tests docs/*.py

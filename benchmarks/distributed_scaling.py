@@ -4,9 +4,10 @@
 
 Workload: the suite's MLP (784-256-256-10, Adam) on 8192 synthetic samples, global batch 256,
 so the work per step is the same for every replica count and only the split changes. Each run
-is a fresh launch with every thread pool pinned to one thread per process (one core per
-replica): torch under ``torchrun --nproc_per_node=N``, jax as one process with N host devices
-(``--xla_force_host_platform_device_count``); the first epoch is a warm-up, the rate is the
+is a fresh launch with every thread pool pinned to one thread per replica: torch under
+``torchrun --nproc_per_node=N`` and mxnet under ``mxnet_launch -n N`` (a process per replica),
+jax as one process with N host devices (``--xla_force_host_platform_device_count``), tensorflow
+as one process with N logical CPUs (and N threads); the first epoch is a warm-up, the rate is the
 median steps/s of the others. Prints a table and writes ``bench-results/distributed_scaling.json``.
 """
 
@@ -39,6 +40,12 @@ def worker(epochs: int, distributed: bool) -> None:
     import unikeras
     from unikeras import layers
 
+    logical_cpus = int(os.environ.get("BENCH_TF_LOGICAL_CPUS", "0"))
+    if logical_cpus:  # TensorFlow's replicas on a CPU-only host: split the CPU before TensorFlow starts
+        import tensorflow as tf
+
+        cpu = tf.config.list_physical_devices("CPU")[0]
+        tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * logical_cpus)
     if distributed:
         unikeras.distribution.initialize()
         unikeras.distribution.set_distribution(unikeras.distribution.DataParallel())
@@ -86,8 +93,16 @@ def launch(backend: str, replicas: int, epochs: int) -> dict:
     elif backend == "jax":
         env["XLA_FLAGS"] = f"{env['XLA_FLAGS']} --xla_force_host_platform_device_count={replicas}"
         command = [sys.executable, *me, "--distributed"]
+    elif backend == "tensorflow":
+        env["BENCH_TF_LOGICAL_CPUS"] = str(replicas)
+        # one TensorFlow process drives every replica: give it a thread per replica
+        env["TF_NUM_INTRAOP_THREADS"] = env["TF_NUM_INTEROP_THREADS"] = str(replicas)
+        command = [sys.executable, *me, "--distributed"]
+    elif backend == "mxnet":
+        command = [sys.executable, "-m", "unikeras.distribution.mxnet_launch", "-n", str(replicas), *me]
+        command.append("--distributed")
     else:
-        raise SystemExit(f"--backends: no scaling run for {backend!r}; expected torch or jax")
+        raise SystemExit(f"--backends: no scaling run for {backend!r}; expected torch, tensorflow, jax or mxnet")
     proc = subprocess.run(command, env=env, capture_output=True, text=True, timeout=TIMEOUT_S)
     if proc.returncode != 0:
         raise RuntimeError(f"{backend} with {replicas} replicas failed:\n{proc.stderr[-2000:]}")
@@ -99,7 +114,7 @@ def launch(backend: str, replicas: int, epochs: int) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--backends", default="torch,jax")
+    parser.add_argument("--backends", default="torch,tensorflow,jax,mxnet")
     parser.add_argument("--replicas", type=int, default=2)
     parser.add_argument("--epochs", type=int, default=4)
     parser.add_argument("--json", default=str(DEFAULT_JSON))
