@@ -17,8 +17,17 @@ from tests.conftest import REQUIRE_ALL
 SUITE = Path(suite.__file__)
 SMOKE_BACKEND = "mxnet"  # two ways, light imports, no compilation: the quickest backend to run end to end
 
-TOP_FIELDS = {"suite_version", "quick", "rounds", "started", "machine", "results", "wall_s"}
-MACHINE_FIELDS = {"cpu", "cpu_count", "load_average_at_start", "platform", "python", "versions", "pinned_threads"}
+TOP_FIELDS = {"suite_version", "quick", "rounds", "warmup_s", "started", "machine", "results", "wall_s"}
+MACHINE_FIELDS = {
+    "cpu",
+    "cpu_count",
+    "accelerator",
+    "load_average_at_start",
+    "platform",
+    "python",
+    "versions",
+    "pinned_threads",
+}
 ROW_FIELDS = {
     "backend",
     "workload",
@@ -73,6 +82,9 @@ def test_quick_run_writes_every_field(tmp_path: Path) -> None:
     assert set(report) == TOP_FIELDS
     assert report["quick"] is True and report["rounds"] == 1
     assert set(report["machine"]) == MACHINE_FIELDS
+    assert report["warmup_s"] == suite.WARMUP_S
+    accelerator = report["machine"]["accelerator"]  # nvidia-smi's GPU names, None without one
+    assert accelerator is None or "NVIDIA" in accelerator or "GPU" in accelerator
     (row,) = report["results"]
     assert row["errors"] == {}
     assert set(row) == ROW_FIELDS
