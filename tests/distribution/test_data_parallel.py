@@ -99,6 +99,39 @@ def test_jax_two_host_devices_equal_one_device(tmp_path):
     assert int(np.load(tmp_path / "dist.npz")["replicas"]) == 2
 
 
+def test_jax_distributed_two_processes_equal_one_process(tmp_path):
+    """jax.distributed across two processes (one CPU device each; batches of 12 divide over the devices)."""
+    flags = ["--batch-size", "12"]
+    _train("jax", tmp_path / "ref.npz", *flags)
+    port, procs = str(_free_port()), []
+    for rank in (0, 1):
+        env = _env(
+            "jax",
+            UNIKERAS_DISTRIBUTION_JOB_ADDRESSES=f"127.0.0.1:{port}",
+            UNIKERAS_DISTRIBUTION_NUM_PROCESSES="2",
+            UNIKERAS_DISTRIBUTION_PROCESS_ID=str(rank),
+        )
+        command = [sys.executable, str(WORKER), str(tmp_path / "dist.npz"), "--distributed", *flags]
+        procs.append(
+            subprocess.Popen(
+                command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True
+            )
+        )
+    try:
+        outputs = [p.communicate(timeout=RUN_TIMEOUT_S)[0] for p in procs]
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                os.killpg(p.pid, signal.SIGKILL)
+    assert [p.returncode for p in procs] == [0, 0], outputs[0][-2000:] + outputs[1][-2000:]
+    _assert_same_training(tmp_path / "ref.npz", tmp_path / "dist.npz")
+    rank0, rank1 = np.load(tmp_path / "dist.npz.rank0.npz"), np.load(tmp_path / "dist.npz.rank1.npz")
+    assert int(rank0["replicas"]) == 2
+    for name in (k for k in rank0.files if k.startswith("w")):
+        np.testing.assert_array_equal(rank0[name], rank1[name])
+    assert "Epoch 1/3" in outputs[0] and "Epoch 1/3" not in outputs[1]
+
+
 def test_torch_dead_worker_fails_the_others_in_bounded_time(tmp_path):
     """Rank 1 exits mid-epoch; rank 0 stops with a DistributionError naming the cause, well within the timeout."""
     port = str(_free_port())

@@ -17,6 +17,20 @@ from jax.sharding import Mesh, NamedSharding, PartitionSpec
 from unikeras.distribution.engine import Engine, _map, _rows, shard_rows
 
 
+def initialize_processes(
+    coordinator: str | None, num_processes: int | None, process_id: int | None, timeout_s: float
+) -> None:
+    """``jax.distributed.initialize``; CPUs of different processes exchange data through gloo."""
+    if jax.config.jax_cpu_collectives_implementation in (None, "none"):
+        jax.config.update("jax_cpu_collectives_implementation", "gloo")
+    jax.distributed.initialize(
+        coordinator_address=coordinator,
+        num_processes=num_processes,
+        process_id=process_id,
+        initialization_timeout=int(timeout_s),
+    )
+
+
 class JaxEngine(Engine):
     """Batches sharded over ``devices`` (a mesh axis named ``"batch"``), weights replicated."""
 

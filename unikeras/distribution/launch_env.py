@@ -8,6 +8,10 @@ import warnings
 from unikeras import config
 
 DEFAULT_TIMEOUT_S = 120.0
+# jax across processes: what initialize() takes when its arguments are not given
+JOB_ADDRESSES_VARIABLE = "UNIKERAS_DISTRIBUTION_JOB_ADDRESSES"
+NUM_PROCESSES_VARIABLE = "UNIKERAS_DISTRIBUTION_NUM_PROCESSES"
+PROCESS_ID_VARIABLE = "UNIKERAS_DISTRIBUTION_PROCESS_ID"
 
 
 def initialize(
@@ -20,8 +24,10 @@ def initialize(
 
     torch: the process group from ``torchrun``'s variables (``RANK``, ``WORLD_SIZE``,
     ``MASTER_ADDR``, ``MASTER_PORT``). jax: ``jax.distributed.initialize`` when ``job_addresses``
-    (the coordinator's ``host:port``) and ``num_processes`` are given, or its own environment
-    (``JAX_COORDINATOR_ADDRESS``); otherwise the devices of this host. mxnet: the ``dist_sync``
+    (the coordinator's ``host:port``), ``num_processes`` and ``process_id`` are given (or the
+    variables ``UNIKERAS_DISTRIBUTION_JOB_ADDRESSES``, ``UNIKERAS_DISTRIBUTION_NUM_PROCESSES``,
+    ``UNIKERAS_DISTRIBUTION_PROCESS_ID``), or with ``JAX_COORDINATOR_ADDRESS`` set, what JAX
+    detects itself (SLURM, ...); otherwise the devices of this host. mxnet: the ``dist_sync``
     KVStore of a worker that ``mxnet_launch`` started (``DMLC_ROLE=worker``; ps-lite has no timeout,
     the launcher's ``--timeout`` bounds the run). tensorflow: ``MultiWorkerMirroredStrategy`` over the
     processes that ``TF_CONFIG`` lists (call it before any other TensorFlow work); without ``TF_CONFIG``
@@ -49,15 +55,15 @@ def initialize(
             torch_engine.initialize(timeout_s)
             return
     elif backend == "jax":
+        job_addresses = job_addresses or os.environ.get(JOB_ADDRESSES_VARIABLE)
+        if num_processes is None and os.environ.get(NUM_PROCESSES_VARIABLE):
+            num_processes = int(os.environ[NUM_PROCESSES_VARIABLE])
+        if process_id is None and os.environ.get(PROCESS_ID_VARIABLE):
+            process_id = int(os.environ[PROCESS_ID_VARIABLE])
         if job_addresses or os.environ.get("JAX_COORDINATOR_ADDRESS"):
-            import jax
+            from unikeras.distribution import jax_engine
 
-            jax.distributed.initialize(
-                coordinator_address=job_addresses,
-                num_processes=num_processes,
-                process_id=process_id,
-                initialization_timeout=int(timeout_s),
-            )
+            jax_engine.initialize_processes(job_addresses, num_processes, process_id, timeout_s)
             return
         if not num_processes or num_processes == 1:
             return  # one host: the devices are the replicas, nothing to join
