@@ -198,10 +198,12 @@ def test_shard_rows_splits_like_array_split():
     assert all(part[2] is None and total == 7 for part, _, total in parts)
 
 
-def test_torch_data_parallel_without_a_process_group_says_how_to_launch():
-    dp = DataParallel()
-    with pytest.raises(unikeras.distribution.DistributionError, match="torchrun"):
-        dp.engine("torch")
+def test_data_parallel_without_a_launcher_trains_as_one_process_with_a_warning(monkeypatch):
+    for name in ("RANK", "WORLD_SIZE", "MASTER_ADDR", "MASTER_PORT"):
+        monkeypatch.delenv(name, raising=False)
+    with pytest.warns(UserWarning, match=r"DataParallel on torch: .*not started by a launcher \(torchrun"):
+        one = DataParallel().engine("torch")
+    assert (one.num_replicas, one.process_count, one.is_chief) == (1, 1, True)
 
 
 def test_a_backend_without_an_engine_names_those_that_have_one():

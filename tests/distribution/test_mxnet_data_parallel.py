@@ -121,10 +121,15 @@ def test_launch_rejects_bad_arguments():
         mxnet_launch.launch(["script.py"], 2, timeout=-1)
 
 
-def test_mxnet_data_parallel_without_a_launcher_says_how_to_launch(monkeypatch):
+def test_mxnet_data_parallel_without_a_launcher_trains_as_one_process_with_a_warning(monkeypatch):
     monkeypatch.delenv("DMLC_ROLE", raising=False)
+    with pytest.warns(UserWarning, match=r"DataParallel on mxnet: .*not started by a launcher.*mxnet_launch -n 2"):
+        one = DataParallel().engine("mxnet")
+    assert (one.num_replicas, one.process_count, one.is_chief) == (1, 1, True)
+    from unikeras.distribution import mxnet_engine
+
     with pytest.raises(unikeras.distribution.DistributionError, match=r"DMLC_ROLE=None.*mxnet_launch -n 2"):
-        DataParallel().engine("mxnet")
+        mxnet_engine.initialize()  # asking for the KVStore itself still says how to launch
 
 
 def test_mxnet_initialize_rejects_a_worker_count_other_than_expected(monkeypatch):

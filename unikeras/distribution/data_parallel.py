@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import warnings
 from collections.abc import Iterator
 from typing import Any
 
 from unikeras.distribution.engine import Engine
+from unikeras.distribution.launch_env import DEFAULT_TIMEOUT_S
 
 _distribution: DataParallel | None = None
 _active_engine: Engine | None = None
@@ -56,9 +58,13 @@ class DataParallel:
 
 def _make_engine(backend: str, devices: list[Any] | None) -> Engine:
     if backend == "torch":
-        from unikeras.distribution.torch_engine import TorchEngine
+        from unikeras.distribution import torch_engine
 
-        return TorchEngine()
+        if not torch_engine.dist.is_initialized():
+            if not torch_engine.launched():
+                return _one_process(backend, "torchrun --nproc_per_node=N script.py")
+            torch_engine.initialize(DEFAULT_TIMEOUT_S)  # torchrun started it; initialize() was not called
+        return torch_engine.TorchEngine()
     if backend == "jax":
         import jax
 
@@ -70,14 +76,26 @@ def _make_engine(backend: str, devices: list[Any] | None) -> Engine:
 
         return TensorFlowEngine(devices)
     if backend == "mxnet":
-        from unikeras.distribution.mxnet_engine import MXNetEngine
+        from unikeras.distribution import mxnet_engine
 
-        return MXNetEngine()
+        if not mxnet_engine.launched():
+            return _one_process(backend, f"{mxnet_engine.LAUNCH_HINT}")
+        return mxnet_engine.MXNetEngine()
     raise NotImplementedError(
         f"DataParallel has no engine for backend {backend!r}; it runs on 'torch' (torchrun), 'jax' "
         "(the devices of one host), 'tensorflow' (MirroredStrategy over the devices of one process) and 'mxnet' "
         "(KVStore dist_sync, python -m unikeras.distribution.mxnet_launch)."
     )
+
+
+def _one_process(backend: str, launch: str) -> Engine:
+    """The engine of a program started without a launcher: one replica, this process, with a warning."""
+    warnings.warn(
+        f"DataParallel on {backend}: this process was not started by a launcher ({launch}); training as one "
+        "process, one replica.",
+        stacklevel=4,
+    )
+    return Engine()
 
 
 def _jax_devices(jax: Any, devices: list[Any] | None) -> list[Any]:
