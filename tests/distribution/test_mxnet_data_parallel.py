@@ -126,7 +126,7 @@ def test_mxnet_data_parallel_without_a_launcher_trains_as_one_process_with_a_war
     with pytest.warns(UserWarning, match=r"DataParallel on mxnet: .*not started by a launcher.*mxnet_launch -n 2"):
         one = DataParallel().engine("mxnet")
     assert (one.num_replicas, one.process_count, one.is_chief) == (1, 1, True)
-    from unikeras.distribution import mxnet_engine
+    from unikeras.backends.distributed import mxnet as mxnet_engine
 
     with pytest.raises(unikeras.distribution.DistributionError, match=r"DMLC_ROLE=None.*mxnet_launch -n 2"):
         mxnet_engine.initialize()  # asking for the KVStore itself still says how to launch

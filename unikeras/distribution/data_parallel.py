@@ -58,7 +58,7 @@ class DataParallel:
 
 def _make_engine(backend: str, devices: list[Any] | None) -> Engine:
     if backend == "torch":
-        from unikeras.distribution import torch_engine
+        from unikeras.backends.distributed import torch as torch_engine
 
         if not torch_engine.dist.is_initialized():
             if not torch_engine.launched():
@@ -66,17 +66,15 @@ def _make_engine(backend: str, devices: list[Any] | None) -> Engine:
             torch_engine.initialize(DEFAULT_TIMEOUT_S)  # torchrun started it; initialize() was not called
         return torch_engine.TorchEngine()
     if backend == "jax":
-        import jax
+        from unikeras.backends.distributed.jax import JaxEngine, pick_devices
 
-        from unikeras.distribution.jax_engine import JaxEngine
-
-        return JaxEngine(_jax_devices(jax, devices))
+        return JaxEngine(pick_devices(devices))
     if backend == "tensorflow":
-        from unikeras.distribution.tensorflow_engine import TensorFlowEngine
+        from unikeras.backends.distributed.tensorflow import TensorFlowEngine
 
         return TensorFlowEngine(devices)
     if backend == "mxnet":
-        from unikeras.distribution import mxnet_engine
+        from unikeras.backends.distributed import mxnet as mxnet_engine
 
         if not mxnet_engine.launched():
             return _one_process(backend, f"{mxnet_engine.LAUNCH_HINT}")
@@ -96,23 +94,6 @@ def _one_process(backend: str, launch: str) -> Engine:
         stacklevel=4,
     )
     return Engine()
-
-
-def _jax_devices(jax: Any, devices: list[Any] | None) -> list[Any]:
-    every = jax.devices()
-    if devices is None:
-        return every
-    by_name = {f"{d.platform}:{d.id}": d for d in every}
-    chosen = []
-    for device in devices:
-        if isinstance(device, str):
-            if device not in by_name:
-                raise ValueError(f"DataParallel: unknown device {device!r}; jax has {sorted(by_name)}.")
-            device = by_name[device]
-        chosen.append(device)
-    if not chosen:
-        raise ValueError("DataParallel: `devices` must name at least one device, received an empty list.")
-    return chosen
 
 
 def set_distribution(value: DataParallel | None) -> None:

@@ -43,7 +43,7 @@ def initialize(
     timeout_s = DEFAULT_TIMEOUT_S if timeout is None else float(timeout)
     backend = config.backend()
     if backend == "torch":
-        from unikeras.distribution import torch_engine
+        from unikeras.backends.distributed import torch as torch_engine
 
         if torch_engine.launched():
             expected = os.environ["WORLD_SIZE"]
@@ -61,14 +61,14 @@ def initialize(
         if process_id is None and os.environ.get(PROCESS_ID_VARIABLE):
             process_id = int(os.environ[PROCESS_ID_VARIABLE])
         if job_addresses or os.environ.get("JAX_COORDINATOR_ADDRESS"):
-            from unikeras.distribution import jax_engine
+            from unikeras.backends.distributed import jax as jax_engine
 
             jax_engine.initialize_processes(job_addresses, num_processes, process_id, timeout_s)
             return
         if not num_processes or num_processes == 1:
             return  # one host: the devices are the replicas, nothing to join
     elif backend == "mxnet":
-        from unikeras.distribution import mxnet_engine
+        from unikeras.backends.distributed import mxnet as mxnet_engine
 
         if mxnet_engine.launched():  # mxnet_launch's worker; ps-lite has no timeout (the launcher's watchdog)
             expected = os.environ.get("DMLC_NUM_WORKER")
@@ -80,7 +80,7 @@ def initialize(
             mxnet_engine.initialize()
             return
     elif backend == "tensorflow" and os.environ.get("TF_CONFIG"):
-        from unikeras.distribution import tensorflow_engine
+        from unikeras.backends.distributed import tensorflow as tensorflow_engine
 
         workers, _ = tensorflow_engine.read_tf_config(os.environ["TF_CONFIG"])
         if num_processes is not None and num_processes != workers:

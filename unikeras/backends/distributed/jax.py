@@ -31,6 +31,25 @@ def initialize_processes(
     )
 
 
+def pick_devices(devices: list[Any] | None) -> list[Any]:
+    """The devices ``DataParallel(devices=...)`` names (``jax.Device`` objects or names like ``"cpu:0"``);
+    every device by default."""
+    every = jax.devices()
+    if devices is None:
+        return every
+    by_name = {f"{d.platform}:{d.id}": d for d in every}
+    chosen = []
+    for device in devices:
+        if isinstance(device, str):
+            if device not in by_name:
+                raise ValueError(f"DataParallel: unknown device {device!r}; jax has {sorted(by_name)}.")
+            device = by_name[device]
+        chosen.append(device)
+    if not chosen:
+        raise ValueError("DataParallel: `devices` must name at least one device, received an empty list.")
+    return chosen
+
+
 class JaxEngine(Engine):
     """Batches sharded over ``devices`` (a mesh axis named ``"batch"``), weights replicated."""
 
