@@ -32,11 +32,16 @@ def _env(backend: str, **extra: str) -> dict[str, str]:
     return env
 
 
-def _run(command: list[str], env: dict[str, str], timeout: float = RUN_TIMEOUT_S) -> subprocess.CompletedProcess:
-    """Run ``command`` in its own process group; on timeout the whole group is killed."""
-    proc = subprocess.Popen(
+def _start(command: list[str], env: dict[str, str]) -> subprocess.Popen:
+    """``command`` in its own process group (so that it can be killed with its children), output captured."""
+    return subprocess.Popen(
         command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True
     )
+
+
+def _run(command: list[str], env: dict[str, str], timeout: float = RUN_TIMEOUT_S) -> subprocess.CompletedProcess:
+    """Run ``command`` in its own process group; on timeout the whole group is killed."""
+    proc = _start(command, env)
     try:
         out, _ = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -44,6 +49,18 @@ def _run(command: list[str], env: dict[str, str], timeout: float = RUN_TIMEOUT_S
         out, _ = proc.communicate()
         pytest.fail(f"{command[:4]} did not finish within {timeout} s:\n{out[-3000:]}")
     return subprocess.CompletedProcess(command, proc.returncode, out, None)
+
+
+def _run_together(jobs: list[tuple[list[str], dict[str, str]]], timeout: float) -> list[subprocess.CompletedProcess]:
+    """Start every ``(command, env)`` at once and wait for all; whatever still runs afterwards is killed."""
+    procs = [_start(command, env) for command, env in jobs]
+    try:
+        outputs = [p.communicate(timeout=timeout)[0] for p in procs]
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                os.killpg(p.pid, signal.SIGKILL)
+    return [subprocess.CompletedProcess(p.args, p.returncode, out, None) for p, out in zip(procs, outputs)]
 
 
 def _free_port() -> int:
@@ -103,7 +120,7 @@ def test_jax_distributed_two_processes_equal_one_process(tmp_path):
     """jax.distributed across two processes (one CPU device each; batches of 12 divide over the devices)."""
     flags = ["--batch-size", "12"]
     _train("jax", tmp_path / "ref.npz", *flags)
-    port, procs = str(_free_port()), []
+    port, jobs = str(_free_port()), []
     for rank in (0, 1):
         env = _env(
             "jax",
@@ -111,19 +128,10 @@ def test_jax_distributed_two_processes_equal_one_process(tmp_path):
             UNIKERAS_DISTRIBUTION_NUM_PROCESSES="2",
             UNIKERAS_DISTRIBUTION_PROCESS_ID=str(rank),
         )
-        command = [sys.executable, str(WORKER), str(tmp_path / "dist.npz"), "--distributed", *flags]
-        procs.append(
-            subprocess.Popen(
-                command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True
-            )
-        )
-    try:
-        outputs = [p.communicate(timeout=RUN_TIMEOUT_S)[0] for p in procs]
-    finally:
-        for p in procs:
-            if p.poll() is None:
-                os.killpg(p.pid, signal.SIGKILL)
-    assert [p.returncode for p in procs] == [0, 0], outputs[0][-2000:] + outputs[1][-2000:]
+        jobs.append(([sys.executable, str(WORKER), str(tmp_path / "dist.npz"), "--distributed", *flags], env))
+    results = _run_together(jobs, RUN_TIMEOUT_S)
+    outputs = [r.stdout for r in results]
+    assert [r.returncode for r in results] == [0, 0], outputs[0][-2000:] + outputs[1][-2000:]
     _assert_same_training(tmp_path / "ref.npz", tmp_path / "dist.npz")
     rank0, rank1 = np.load(tmp_path / "dist.npz.rank0.npz"), np.load(tmp_path / "dist.npz.rank1.npz")
     assert int(rank0["replicas"]) == 2
@@ -134,27 +142,17 @@ def test_jax_distributed_two_processes_equal_one_process(tmp_path):
 
 def test_torch_dead_worker_fails_the_others_in_bounded_time(tmp_path):
     """Rank 1 exits mid-epoch; rank 0 stops with a DistributionError naming the cause, well within the timeout."""
-    port = str(_free_port())
-    procs = []
+    port, jobs = str(_free_port()), []
     started = time.monotonic()
     for rank in (0, 1):
         env = _env("torch", RANK=str(rank), WORLD_SIZE="2", MASTER_ADDR="127.0.0.1", MASTER_PORT=port)
         command = [sys.executable, str(WORKER), str(tmp_path / "dead.npz"), "--distributed", "--die-at-step", "1"]
-        command += ["--timeout", "30"]
-        procs.append(
-            subprocess.Popen(
-                command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True
-            )
-        )
-    try:
-        outputs = [p.communicate(timeout=120)[0] for p in procs]
-    finally:
-        for p in procs:
-            if p.poll() is None:
-                os.killpg(p.pid, signal.SIGKILL)
+        jobs.append(([*command, "--timeout", "30"], env))
+    results = _run_together(jobs, 120)
+    outputs = [r.stdout for r in results]
     elapsed = time.monotonic() - started
-    assert procs[1].returncode == 3
-    assert procs[0].returncode != 0
+    assert results[1].returncode == 3
+    assert results[0].returncode != 0
     assert "DistributionError" in outputs[0] and "another worker probably died" in outputs[0], outputs[0][-3000:]
     assert elapsed < 100
     assert not (tmp_path / "dead.npz").exists()

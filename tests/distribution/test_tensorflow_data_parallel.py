@@ -9,9 +9,6 @@ runs ``train_worker.main`` once per (output, flags) pair, the one-replica refere
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
 import sys
 import time
 
@@ -19,7 +16,15 @@ import numpy as np
 import pytest
 
 import unikeras
-from tests.distribution.test_data_parallel import BATCH, WORKER, _assert_same_training, _env, _free_port, _run
+from tests.distribution.test_data_parallel import (
+    BATCH,
+    WORKER,
+    _assert_same_training,
+    _env,
+    _free_port,
+    _run,
+    _run_together,
+)
 from unikeras.distribution import DataParallel
 
 DRIVER = """
@@ -65,27 +70,14 @@ def test_multi_worker_mirrored_strategy_equals_one_process_and_a_dead_worker_fai
     worker 1 exits mid-epoch and worker 0 stops with a DistributionError, well within the timeout."""
     workers = [f"localhost:{_free_port()}", f"localhost:{_free_port()}"]
     dist, dead = tmp_path / "dist.npz", tmp_path / "dead.npz"
-    procs, started = [], time.monotonic()
+    jobs, started = [], time.monotonic()
     for index in (0, 1):
         runs = [tmp_path / "ref.npz", " ".join(BATCH)] if index == 0 else []
         runs += [dist, " ".join([*BATCH, "--distributed"]), dead, "--distributed --die-at-step 1"]
         tf_config = json.dumps({"cluster": {"worker": workers}, "task": {"type": "worker", "index": index}})
-        procs.append(
-            subprocess.Popen(
-                _driver(0, runs),
-                env=_env("tensorflow", TF_CONFIG=tf_config),
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-                text=True,
-                start_new_session=True,
-            )
-        )
-    try:
-        outputs = [p.communicate(timeout=150)[0] for p in procs]
-    finally:
-        for p in procs:
-            if p.poll() is None:
-                os.killpg(p.pid, signal.SIGKILL)
+        jobs.append((_driver(0, runs), _env("tensorflow", TF_CONFIG=tf_config)))
+    results = _run_together(jobs, 150)
+    outputs = [r.stdout for r in results]
     elapsed = time.monotonic() - started
     assert f"finished {dist}" in outputs[0] and f"finished {dist}" in outputs[1], outputs[0][-3000:]
     _assert_same_training(tmp_path / "ref.npz", dist)
@@ -95,8 +87,8 @@ def test_multi_worker_mirrored_strategy_equals_one_process_and_a_dead_worker_fai
         np.testing.assert_array_equal(rank0[name], rank1[name])  # the processes' copies stay identical
     # the progress lines come from the chief only: its three fits (reference, distributed, dead) print them
     assert outputs[0].count("Epoch 1/3") == 3 and outputs[1].count("Epoch 1/3") == 0
-    assert procs[1].returncode == 3
-    assert procs[0].returncode != 0
+    assert results[1].returncode == 3
+    assert results[0].returncode != 0
     assert "DistributionError" in outputs[0] and "another worker probably died" in outputs[0], outputs[0][-3000:]
     assert elapsed < 120
     assert not dead.exists()

@@ -7,6 +7,8 @@ from typing import Any
 
 import numpy as np
 
+from unikeras.trainers.data_adapters.data_adapter_utils import flatten, map_structure
+
 
 class DistributionError(RuntimeError):
     """A distributed run cannot go on: a worker died, timed out, or the workers disagree."""
@@ -80,30 +82,13 @@ def shard_rows(batch: tuple, index: int, count: int) -> tuple[tuple, int, int]:
 
     The first ``total % count`` parts get one row more, as ``numpy.array_split`` does.
     """
-    total = _rows(batch)
+    total = batch_rows(batch)
     base, extra = divmod(total, count)
     start = index * base + min(index, extra)
     stop = start + base + (index < extra)
-    return _map(lambda a: a[start:stop], batch), stop - start, total
+    return map_structure(lambda a: a[start:stop], batch), stop - start, total
 
 
-def _rows(value: Any) -> int:
-    if isinstance(value, dict):
-        for v in value.values():
-            return _rows(v)
-    if isinstance(value, (list, tuple)):
-        for v in value:
-            if v is not None:
-                return _rows(v)
-        return 0
-    return int(np.shape(value)[0])
-
-
-def _map(fn: Any, value: Any) -> Any:
-    if value is None:
-        return None
-    if isinstance(value, dict):
-        return {k: _map(fn, v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return type(value)(_map(fn, v) for v in value)
-    return fn(value)
+def batch_rows(batch: Any) -> int:
+    """Samples in a nested batch: the length of its first array (``None`` parts skipped)."""
+    return next((int(np.shape(leaf)[0]) for leaf in flatten(batch) if leaf is not None), 0)

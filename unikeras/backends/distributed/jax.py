@@ -14,7 +14,8 @@ import jax
 import numpy as np
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
-from unikeras.distribution.engine import Engine, _map, _rows, shard_rows
+from unikeras.distribution.engine import Engine, batch_rows, shard_rows
+from unikeras.trainers.data_adapters.data_adapter_utils import map_structure
 
 
 def initialize_processes(
@@ -78,10 +79,10 @@ class JaxEngine(Engine):
                     f"over {self.num_replicas} devices; use a batch_size divisible by {self.num_replicas} and "
                     "drop the remainder."
                 )
-            return _map(lambda a: jax.make_array_from_process_local_data(self.batch_sharding, a), local)
+            return map_structure(lambda a: jax.make_array_from_process_local_data(self.batch_sharding, a), local)
         # A batch that does not split evenly (the last one of an epoch) runs replicated: same result.
-        sharding = self.batch_sharding if _rows(batch) % self.num_replicas == 0 else self.replicated
-        return _map(lambda a: jax.device_put(a, sharding), batch)
+        sharding = self.batch_sharding if batch_rows(batch) % self.num_replicas == 0 else self.replicated
+        return map_structure(lambda a: jax.device_put(a, sharding), batch)
 
     def sum_across_processes(self, values: list[np.ndarray]) -> list[np.ndarray]:
         if self.process_count == 1:

@@ -29,7 +29,8 @@ from typing import Any
 import numpy as np
 import tensorflow as tf
 
-from unikeras.distribution.engine import DistributionError, Engine, _map, _rows, shard_rows
+from unikeras.distribution.engine import DistributionError, Engine, batch_rows, shard_rows
+from unikeras.trainers.data_adapters.data_adapter_utils import map_structure
 
 _multi_worker: Any = None  # the MultiWorkerMirroredStrategy that initialize() made, if any
 
@@ -194,12 +195,12 @@ class TensorFlowEngine(Engine):
     def local_batch(self, batch: tuple) -> tuple:
         count = self.num_replicas
         parts = [shard_rows(batch, r, count)[0] for r in range(count)]
-        self._rows = [_rows(part) for part in parts]
+        self._rows = [batch_rows(part) for part in parts]
 
         def distribute(index: int) -> Any:
             # value_fn runs under each replica's device scope: the tensors are made on that device
             return self.strategy.experimental_distribute_values_from_function(
-                lambda context: _map(tf.convert_to_tensor, parts[context.replica_id_in_sync_group][index])
+                lambda context: map_structure(tf.convert_to_tensor, parts[context.replica_id_in_sync_group][index])
             )
 
         return tuple(None if value is None else distribute(i) for i, value in enumerate(parts[0]))
@@ -209,7 +210,7 @@ class TensorFlowEngine(Engine):
         step = python_step(step)
 
         def replica_step(*args: Any) -> Any:
-            rows = _rows(args)  # static: every shape is part of the trace's signature
+            rows = batch_rows(args)  # static: every shape is part of the trace's signature
             total = sum(self._rows)
             local.weight = rows * self.num_replicas / total if total else 1.0
             try:
