@@ -129,3 +129,27 @@ def test_the_options_change_the_result(rng):
             with_option = run_reference(ref.OPTIMIZERS[name](**plain, **{option: kwargs[option]}), start, grads)
             without = run_reference(ref.OPTIMIZERS[name](**plain), start, grads)
             assert max(np.abs(a - b).max() for a, b in zip(with_option, without)) > 1e-3, (name, option)
+
+
+def test_adam_continues_from_an_assigned_step_count_and_learning_rate(backend, rng):
+    # MXNet keeps the step count and rate on the host (Backend.host_scalar) and hands its fused
+    # kernel a Python-float step size: assignments between steps must reach that copy.
+    start, grads = problem(rng, steps=6)
+    optimizer = optimizers.Adam(0.001)
+    variables = [Variable(w, name=f"w{i}") for i, w in enumerate(start)]
+    optimizer.build(variables)
+    step = backend.make_step(
+        lambda *g: optimizer.apply(list(g), variables), variables + optimizer.variables, "auto"
+    )
+    reference = ref.Adam(0.001)
+    weights = [w.astype("float64") for w in start]
+    for i, step_grads in enumerate(grads):
+        if i == 2:
+            optimizer.iterations.assign(41)
+            optimizer.learning_rate = 0.01
+            reference.iterations, reference.learning_rate = 41, 0.01
+        step(*step_grads)
+        weights = reference.step(weights, step_grads)
+    assert int(optimizer.iterations.numpy()) == 41 + 4
+    for got, want in zip(variables, weights, strict=True):
+        np.testing.assert_allclose(got.numpy(), want, rtol=1e-4, atol=1e-5)

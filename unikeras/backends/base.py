@@ -587,6 +587,16 @@ class Backend(abc.ABC):
 
         return step
 
+    #: Whether ``host_scalar`` answers from a host-side copy (no device read per call), so that the
+    #: optimizers hand this adapter's ``apply_*`` Python floats for the step count and rate.
+    host_scalars = False
+
+    def host_scalar(self, variable: Any) -> int | float:
+        """The value of a scalar ``Variable`` as a Python number. This default reads the device;
+        an adapter with ``host_scalars`` keeps a host copy, exact while every write goes through
+        ``variable_assign``."""
+        return self.to_numpy(variable.value).item()
+
     def synchronize(self, x: Any = None) -> None:
         """Block until ``x`` (or all pending work) is computed. Eager frameworks: no-op."""
         del x
@@ -597,6 +607,13 @@ class Backend(abc.ABC):
         of shape ``logits.shape[:-1]``, all in range. Frameworks with a fused kernel override it."""
         picked = self.take_along_axis(self.log_softmax(logits, axis=-1), self.expand_dims(labels, -1), axis=-1)
         return self.negative(self.squeeze(picked, axis=-1))
+
+    def dense(self, x: Tensor, kernel: Tensor, bias: Tensor | None = None) -> Tensor:
+        """``x @ kernel + bias``: ``kernel`` of shape ``(x.shape[-1], units)``, ``bias`` of shape
+        ``(units,)`` or ``None`` (what a Dense layer computes before its activation). Frameworks
+        with a fused kernel override it."""
+        outputs = self.matmul(x, kernel)
+        return outputs if bias is None else self.add(outputs, bias)
 
     def layer_norm(
         self, x: Tensor, gamma: Tensor | None, beta: Tensor | None, axes: Sequence[int], epsilon: float

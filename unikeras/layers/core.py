@@ -84,9 +84,7 @@ class Dense(Layer):
 
     def call(self, inputs: Any) -> Any:
         b = active()
-        outputs = b.matmul(inputs, self.kernel.value)
-        if self.bias is not None:
-            outputs = b.add(outputs, self.bias.value)
+        outputs = b.dense(inputs, self.kernel.value, None if self.bias is None else self.bias.value)
         return self.activation(outputs)
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:

@@ -41,7 +41,8 @@ class Adam(Optimizer):
 
     def update_step(self, grads: list[Any], variables: list[Variable], learning_rate: Any) -> None:
         b = self._backend
-        step = b.cast(b.add(self.iterations.value, 1), "float32")
+        host = self._host_iterations
+        step = b.cast(b.add(self.iterations.value, 1), "float32") if host is None else float(host + 1)
         vhats = self._slots(self.vhats, variables) if self.amsgrad else None
         b.apply_adam(
             variables,

@@ -11,7 +11,7 @@ import numpy as np
 from unikeras import backends
 from unikeras.distribution import data_parallel as distribution_state
 from unikeras.optimizers.schedules import learning_rate_schedule as lr_schedule
-from unikeras.variables import Variable
+from unikeras.variables import Variable, active_scope
 
 
 class Optimizer:
@@ -70,6 +70,7 @@ class Optimizer:
         self._variables: list[Variable] = []
         self._trainable_ids: dict[int, int] = {}
         self._backend: backends.Backend | None = None
+        self._host_iterations: int | None = None  # this update's count, when _host_scalars gives one
 
     def _check_learning_rate(self, value: Any) -> float:
         if not _is_non_negative(value):
@@ -180,7 +181,9 @@ class Optimizer:
     def _apply_averaged(self, grads: list[Any], trainable_variables: list[Variable]) -> None:
         """``apply`` once the gradients are those of the whole (global) batch."""
         grads = self._clip(grads)
-        learning_rate = self._current_learning_rate()
+        host = self._host_scalars()
+        learning_rate = self._current_learning_rate() if host is None else host[1]
+        self._host_iterations = None if host is None else host[0]
         if self.weight_decay:
             b = self._backend
             for variable in trainable_variables:
@@ -190,7 +193,20 @@ class Optimizer:
         for variable in trainable_variables:
             if variable.constraint is not None:
                 variable.assign(variable.constraint(variable.value))
-        self.iterations.assign_add(1)
+        if host is None:
+            self.iterations.assign_add(1)
+        else:  # a Python number, so that the adapter keeps knowing the count without a device read
+            self.iterations.assign(host[0] + 1)
+
+    def _host_scalars(self) -> tuple[int, float] | None:
+        """``(iterations, learning rate)`` as Python numbers where the backend keeps them on the
+        host (``Backend.host_scalar``: MXNet, whose fused kernels take step sizes as Python floats
+        only), for a float learning rate outside a stateless scope; else None. ``update_step`` then
+        receives the rate as a float and finds the count in ``self._host_iterations``."""
+        b = self._backend
+        if not b.host_scalars or self._schedule is not None or active_scope() is not None:
+            return None
+        return int(b.host_scalar(self.iterations)), float(b.host_scalar(self._learning_rate))
 
     def apply_gradients(self, grads_and_vars: Iterable[tuple[Any, Variable]]) -> None:
         """Keras's ``apply_gradients([(grad, variable), ...])``."""
