@@ -31,6 +31,7 @@ def _compile(model: Any, fn: Callable[..., Any], state: Sequence[Any]) -> Callab
         return compiled(*[_to_tensors(backend, a) if isinstance(a, (list, tuple, dict)) else a for a in args])
 
     step.compiled = compiled  # the backend's step, for introspection
+    step.python_function = fn  # the uncompiled step, for an engine that traces it itself (e.g. per replica)
     return step
 
 
@@ -51,8 +52,7 @@ def _overrides(model: Any, method: str) -> bool:
 def _recording_logs(model: Any, compiled: Callable[..., Any]) -> Callable[..., Any]:
     """Run ``compiled`` and keep its return value as the model's current logs."""
 
-    def step(*args: Any) -> Any:
-        logs = compiled(*args)
+    def record(logs: Any) -> Any:
         if not isinstance(logs, dict):
             raise ValueError(
                 f"{type(model).__name__}.train_step / test_step must return a dict of logs, received "
@@ -61,6 +61,11 @@ def _recording_logs(model: Any, compiled: Callable[..., Any]) -> Callable[..., A
         model._step_logs = logs
         return logs
 
+    def step(*args: Any) -> Any:
+        return record(compiled(*args))
+
+    step.python_function = compiled.python_function
+    step.record_logs = record  # an engine that runs python_function itself hands the step's logs here
     return step
 
 

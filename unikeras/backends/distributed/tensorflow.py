@@ -5,7 +5,8 @@ scope). Each global batch is cut into one part per device; ``strategy.run`` runs
 once per device on its part, and the gradients meet in ``merge_call``: the strategy reduces them
 (a mean) and the optimizer applies them once, in cross-replica context. Metric variables are
 updated by every replica in turn (the traced step orders the updates of one variable), so they
-hold the totals of the whole batch.
+hold the totals of the whole batch. A model that overrides ``train_step`` runs the same way; its
+logs are rebuilt from the replicas' as one process would report them (``_step_with_logs``).
 
 Several processes (``TF_CONFIG`` lists them, ``initialize()`` reads it): the same step runs under
 ``tf.distribute.MultiWorkerMirroredStrategy``, whose collectives reduce the gradients of every
@@ -100,31 +101,6 @@ def device_names(devices: list[Any] | None) -> list[str]:
     return names
 
 
-def python_step(step: Callable[..., Any]) -> Callable[..., Any]:
-    """The Python function under the TensorFlow adapter's compiled ``step``.
-
-    ``strategy.run`` must trace the step itself: a ``tf.function`` nested in it cannot reach the
-    ``merge_call`` that applies the gradients once.
-    """
-    from unikeras.backends.step_tiering import TieredStep
-
-    inner = getattr(step, "compiled", None)
-    if inner is None:
-        raise NotImplementedError(
-            "DataParallel (tensorflow): fit's step has no compiled form to run per replica; a model that overrides "
-            "train_step is not supported on tensorflow yet (use the default train_step, or the torch or jax backend)."
-        )
-    while True:
-        if isinstance(inner, TieredStep):
-            inner = inner.first
-        python_function = getattr(inner, "python_function", None)
-        if python_function is not None:
-            return python_function
-        inner = getattr(inner, "compiled", None)
-        if inner is None:
-            return step  # run_eagerly: the step is Python already
-
-
 def _reduce_pairs(strategy: Any, values: list[Any]) -> list[tuple[Any, Any]]:
     """``(value, destination)`` for an all-reduce landing on this process's replicas' devices.
 
@@ -160,6 +136,67 @@ def _on_device(strategy: Any, mirrored: Any, variable: Any) -> Any:
     return copies[0]
 
 
+_MISSING = object()
+
+
+class _MetricResults:
+    """While the replicas' step is traced: which tensors are results of ``metrics`` (``metric.result()``).
+
+    Every replica updates the same metric variables in turn, so a result read inside the step by all
+    but the last replica misses the later replicas' updates; a log that is a metric's result is read
+    again after the step instead, from the state that every replica has updated. While the context is
+    open (the trace only), each metric's ``result`` is wrapped on the instance to note what it returns.
+    """
+
+    def __init__(self, metrics: list[Any]) -> None:
+        self.metrics = _all_metrics(metrics)
+        self.found: dict[int, tuple[Any, Any, Any]] = {}  # id(tensor) -> (tensor, metric, key in its result)
+        self._saved: list[tuple[Any, Any]] = []
+
+    def __enter__(self) -> _MetricResults:
+        for metric in self.metrics:
+            self._saved.append((metric, metric.__dict__.get("result", _MISSING)))
+            metric.result = self._recording(metric, metric.result)
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        for metric, saved in reversed(self._saved):
+            if saved is _MISSING:
+                del metric.__dict__["result"]
+            else:
+                metric.result = saved
+        self._saved = []
+
+    def _recording(self, metric: Any, result: Callable[[], Any]) -> Callable[[], Any]:
+        def recording_result() -> Any:
+            value = result()
+            for key, tensor in value.items() if isinstance(value, dict) else [(None, value)]:
+                self.found[id(tensor)] = (tensor, metric, key)
+            return value
+
+        return recording_result
+
+    def source(self, value: Any) -> tuple[Any, Any] | None:
+        """``(metric, key)`` when ``value`` is (an entry of) a metric's result, else ``None``."""
+        found = self.found.get(id(value))
+        return None if found is None or found[0] is not value else found[1:]
+
+
+def _all_metrics(metrics: list[Any]) -> list[Any]:
+    """``metrics`` and the metrics they hold (a container such as the compiled metrics), once each."""
+    out: list[Any] = []
+    pending = list(metrics)
+    while pending:
+        metric = pending.pop(0)
+        if any(metric is m for m in out):
+            continue
+        out.append(metric)
+        inner = getattr(metric, "metrics", None)
+        if isinstance(inner, (list, tuple)):
+            pending.extend(inner)
+    return out
+
+
 class TensorFlowEngine(Engine):
     """``MirroredStrategy`` over ``devices`` of this process (one shared copy of the weights, updated
     once a step), or, after ``initialize()`` read a ``TF_CONFIG`` of several processes, the
@@ -191,6 +228,7 @@ class TensorFlowEngine(Engine):
         self._run_sum: Callable[..., Any] | None = None
         self._rows: list[int] = [0] * self.num_replicas
         self._local = threading.local()  # the replica's gradient weight, set while its step is traced
+        self._model: Any = None
 
     def local_batch(self, batch: tuple) -> tuple:
         count = self.num_replicas
@@ -206,28 +244,113 @@ class TensorFlowEngine(Engine):
         return tuple(None if value is None else distribute(i) for i, value in enumerate(parts[0]))
 
     def wrap_step(self, step: Callable[..., Any]) -> Callable[..., Any]:
+        # strategy.run must trace the Python step itself: a tf.function nested in it cannot reach the
+        # merge_call that applies the gradients once.
+        python_function = getattr(step, "python_function", None)
+        if python_function is None:
+            raise TypeError(
+                "DataParallel (tensorflow): wrap_step expects fit's training step, whose `python_function` is the "
+                f"step to run per replica; received {type(step).__name__} without one."
+            )
+        record_logs = getattr(step, "record_logs", None)  # an overridden train_step: its logs are recorded
         strategy, local = self.strategy, self._local
-        step = python_step(step)
 
         def replica_step(*args: Any) -> Any:
             rows = batch_rows(args)  # static: every shape is part of the trace's signature
             total = sum(self._rows)
             local.weight = rows * self.num_replicas / total if total else 1.0
             try:
-                return step(*args)
+                return python_function(*args)
             finally:
                 local.weight = None
 
         @tf.function(autograph=False)
         def distributed_step(*args: Any) -> Any:
-            return strategy.run(replica_step, args=args)
+            if record_logs is None:
+                return strategy.run(replica_step, args=args)
+            return self._step_with_logs(replica_step, record_logs, args)
 
         def run(*args: Any) -> Any:
-            return self._collective("the training step", distributed_step, *args)
+            out = self._collective("the training step", distributed_step, *args)
+            if record_logs is not None:
+                record_logs(out)
+            return out
 
         return run
 
+    def _step_with_logs(self, replica_step: Callable[..., Any], check: Callable[[Any], Any], args: tuple) -> dict:
+        """Run an overridden ``train_step`` per replica and return the logs one process would report
+        (traced, in cross-replica context).
+
+        A log that is a metric's ``result()`` is read again after every replica's update (the metric
+        variables then hold the whole global batch's totals; with several processes their per-step
+        changes are first summed over the processes). Any other log (a loss tensor returned as it is)
+        is the mean over the replicas weighted by their rows: for a per-replica mean over samples, the
+        global batch's mean.
+        """
+        strategy, model = self.strategy, self._model
+        metrics = list(model.metrics) if model is not None else []
+        metric_variables = list(model.metric_variables) if model is not None else []
+        several = self.process_count > 1
+        before = [v.value for v in metric_variables] if several else []
+        names: list[str] = []
+        from_metrics: dict[str, tuple[Any, Any]] = {}
+
+        def replica_logs(*args: Any) -> dict:
+            logs = replica_step(*args)
+            if not isinstance(logs, dict):
+                check(logs)  # raises: the step must return a dict of logs
+            rows, total = batch_rows(args), sum(self._rows)
+            weighted = {}
+            for name, value in logs.items():
+                if name not in names:
+                    names.append(name)
+                source = results.source(value)
+                if source is not None:
+                    from_metrics[name] = source
+                    continue
+                value = tf.convert_to_tensor(value)
+                value = value if value.dtype.is_floating else tf.cast(value, tf.float32)
+                weighted[name] = value * tf.cast(rows / total if total else 1.0, value.dtype)
+            return weighted
+
+        with _MetricResults(metrics) as results:
+            per_replica = strategy.run(replica_logs, args=args)
+        means = {k: tf.add_n(list(strategy.experimental_local_results(v))) for k, v in per_replica.items()}
+        if several:  # each process's replicas updated its own metric variables: add the other processes' changes
+            changes = [tf.cast(v.value - b, tf.float64) for v, b in zip(metric_variables, before)]
+            summed = self._sum_in_step(changes + [tf.cast(m, tf.float64) for m in means.values()])
+            for variable, old, change in zip(metric_variables, before, summed):
+                variable.assign(old + tf.cast(change, old.dtype))
+            means = {k: tf.cast(t, means[k].dtype) for k, t in zip(means, summed[len(changes) :])}
+        logs, read = {}, {}
+        for name in names:
+            if name in from_metrics:
+                metric, key = from_metrics[name]
+                if id(metric) not in read:
+                    read[id(metric)] = metric.result()
+                logs[name] = read[id(metric)] if key is None else read[id(metric)][key]
+            else:
+                logs[name] = means[name]
+        return logs
+
+    def _sum_in_step(self, values: list[Any]) -> list[Any]:
+        """In the traced step (cross-replica context): the sums of ``values`` over the processes (each
+        process's value counted once)."""
+        if not values:
+            return []
+        local = self._local_replicas
+
+        def once_per_process(values: list[Any]) -> list[Any]:
+            replica = tf.distribute.get_replica_context().replica_id_in_sync_group
+            first = tf.equal(tf.math.floormod(replica, local), 0)
+            return _replica_sum([tf.where(first, v, tf.zeros_like(v)) for v in values])
+
+        summed = self.strategy.run(once_per_process, args=(values,))
+        return [self.strategy.experimental_local_results(s)[0] for s in summed]
+
     def prepare(self, model: Any) -> None:
+        self._model = model  # its metrics: an overridden train_step's logs are read from them
         if self.process_count == 1:
             return  # one copy of the weights
         variables = model.variables

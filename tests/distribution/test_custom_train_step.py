@@ -1,0 +1,45 @@
+"""A model that overrides ``train_step`` (``ops.value_and_grad``, ``self.optimizer.apply``, metric
+updates) trains under DataParallel as one process does, on the torch and jax engines; tensorflow's
+is tested in ``test_tensorflow_data_parallel.py``.
+
+Each framework starts once: the reference run and the distributed run share a process
+(``custom_step_worker.py`` takes several runs).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from tests.distribution.test_data_parallel import _assert_same_training, _env, _free_port, _run
+
+WORKER = Path(__file__).with_name("custom_step_worker.py")
+
+
+def _assert_same_custom_training(reference: Path, distributed: Path) -> None:
+    _assert_same_training(reference, distributed)  # weights, and the metrics' results as logs
+    ref, got = np.load(reference), np.load(distributed)
+    np.testing.assert_allclose(got["h_batch_loss"], ref["h_batch_loss"], rtol=1e-4, atol=1e-5)
+    assert int(got["replicas"]) == 2
+
+
+def _train(backend: str, launcher: list[str], flags: list[str], tmp_path: Path, **env: str) -> None:
+    runs = [str(tmp_path / "ref.npz"), *flags, "--", str(tmp_path / "dist.npz"), "--distributed", *flags]
+    result = _run([*launcher, str(WORKER), *runs], _env(backend, **env))
+    assert result.returncode == 0, result.stdout[-4000:]
+    _assert_same_custom_training(tmp_path / "ref.npz", tmp_path / "dist.npz")
+
+
+def test_torch_two_processes_train_an_overridden_step_as_one_process(tmp_path):
+    # each process's metrics and logs are averaged over the processes at the end of an epoch: exact
+    # when every process gets as many rows (batches of 12)
+    launcher = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2", f"--master_port={_free_port()}"]
+    _train("torch", launcher, ["--batch-size", "12"], tmp_path)
+
+
+def test_jax_two_host_devices_train_an_overridden_step_as_one_device(tmp_path):
+    # the step runs on global arrays, sharded over the devices (batches of 12)
+    devices = "--xla_force_host_platform_device_count=2"
+    _train("jax", [sys.executable], ["--batch-size", "12"], tmp_path, XLA_FLAGS=devices)
