@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 import unikeras
-from unikeras import config, layers, ops
 from tests.conftest import load_backend
+from unikeras import config, layers, ops
 
 
 @pytest.fixture
@@ -107,7 +107,12 @@ def test_graph_steps_train_as_the_eager_step_with_metrics_and_sample_weights(mx_
 
     def build():
         return unikeras.Sequential(
-            [layers.Input((10,)), layers.Dense(16, activation="relu"), layers.Dense(16, activation="tanh"), layers.Dense(3)]
+            [
+                layers.Input((10,)),
+                layers.Dense(16, activation="relu"),
+                layers.Dense(16, activation="tanh"),
+                layers.Dense(3),
+            ]
         )
 
     model = _assert_same_training(
@@ -139,7 +144,12 @@ def test_graph_steps_train_a_cnn_as_the_eager_step(mx_backend, rng):
         )
 
     model = _assert_same_training(
-        build, x, y, batch_size=4, optimizer="adam", loss=unikeras.losses.SparseCategoricalCrossentropy(from_logits=True)
+        build,
+        x,
+        y,
+        batch_size=4,
+        optimizer="adam",
+        loss=unikeras.losses.SparseCategoricalCrossentropy(from_logits=True),
     )
     assert _graphs(model).eager_reasons == {}
 

@@ -138,9 +138,7 @@ def test_adam_continues_from_an_assigned_step_count_and_learning_rate(backend, r
     optimizer = optimizers.Adam(0.001)
     variables = [Variable(w, name=f"w{i}") for i, w in enumerate(start)]
     optimizer.build(variables)
-    step = backend.make_step(
-        lambda *g: optimizer.apply(list(g), variables), variables + optimizer.variables, "auto"
-    )
+    step = backend.make_step(lambda *g: optimizer.apply(list(g), variables), variables + optimizer.variables, "auto")
     reference = ref.Adam(0.001)
     weights = [w.astype("float64") for w in start]
     for i, step_grads in enumerate(grads):

@@ -608,6 +608,23 @@ class Backend(abc.ABC):
         picked = self.take_along_axis(self.log_softmax(logits, axis=-1), self.expand_dims(labels, -1), axis=-1)
         return self.negative(self.squeeze(picked, axis=-1))
 
+    def conv_bias(
+        self,
+        x: Tensor,
+        kernel: Tensor,
+        bias: Tensor,
+        strides: Sequence[int],
+        padding: str,
+        data_format: str,
+        dilation_rate: Sequence[int],
+    ) -> Tensor:
+        """``conv(...)`` plus ``bias`` (one value per output channel), what a convolution layer
+        computes before its activation. Frameworks whose convolution adds a bias override it."""
+        outputs = self.conv(x, kernel, strides, padding, data_format, dilation_rate)
+        if data_format == "channels_first":
+            bias = self.reshape(bias, (-1,) + (1,) * (len(self.shape(kernel)) - 2))
+        return self.add(outputs, bias)
+
     def dense(self, x: Tensor, kernel: Tensor, bias: Tensor | None = None) -> Tensor:
         """``x @ kernel + bias``: ``kernel`` of shape ``(x.shape[-1], units)``, ``bias`` of shape
         ``(units,)`` or ``None`` (what a Dense layer computes before its activation). Frameworks

@@ -680,7 +680,15 @@ class MXNetBackend(Backend):
     logical_not = _unary(mnp.logical_not)
     isnan = _unary(mnp.isnan)
     isfinite = _unary(mnp.isfinite)
-    relu = _unary(npx.relu)
+
+    def relu(self, x: Tensor) -> Tensor:
+        x = x if type(x) is _ND else self.convert_to_tensor(x)
+        recording = self._recording()
+        if recording is not None:
+            twin = recording.channels_first.get(id(x))
+            if twin is not None and twin[0] is x:  # relu commutes with the transpose
+                return self._to_last(npx.relu(twin[1]), twin[2])
+        return npx.relu(x)
 
     def round(self, x: Tensor) -> Tensor:
         x = self.convert_to_tensor(x)
@@ -1045,18 +1053,58 @@ class MXNetBackend(Backend):
     def log_softmax(self, x: Tensor, axis: int = -1) -> Tensor:
         return npx.log_softmax(self.convert_to_tensor(x), axis=axis)
 
-    @staticmethod
-    def _to_first(x: Tensor, nd: int) -> Tensor:
+    def _to_first(self, x: Tensor, nd: int) -> Tensor:
+        recording = self._recording()
+        if recording is not None:  # the channels_first array x was made from, when there is one
+            twin = recording.channels_first.get(id(x))
+            if twin is not None and twin[0] is x and twin[2] == nd:
+                return twin[1]
         return _transpose(x, (0, nd + 1, *range(1, nd + 1)))
 
-    @staticmethod
-    def _to_last(x: Tensor, nd: int) -> Tensor:
-        return _transpose(x, (0, *range(2, nd + 2), 1))
+    def _to_last(self, x: Tensor, nd: int) -> Tensor:
+        out = _transpose(x, (0, *range(2, nd + 2), 1))
+        recording = self._recording()
+        if recording is not None:
+            # While a step graph is recorded, channels_last results keep their channels_first twin:
+            # the next convolution or pooling (and a relu between) reads the twin, so the graph
+            # holds no transpose pairs (MXNet runs convolutions and pooling channels_first only).
+            # A transpose nothing reads any more is not part of the graph taken from the record.
+            recording.channels_first[id(out)] = (out, x, nd)
+        return out
 
     def conv(
         self,
         x: Tensor,
         kernel: Tensor,
+        strides: Sequence[int],
+        padding: str,
+        data_format: str,
+        dilation_rate: Sequence[int],
+    ) -> Tensor:
+        return self._conv(x, kernel, None, strides, padding, data_format, dilation_rate)
+
+    def conv_bias(
+        self,
+        x: Tensor,
+        kernel: Tensor,
+        bias: Tensor,
+        strides: Sequence[int],
+        padding: str,
+        data_format: str,
+        dilation_rate: Sequence[int],
+    ) -> Tensor:
+        # the bias inside MXNet's convolution (channels_first): no separate add over the whole output
+        x, kernel, bias = self.convert_to_tensor(x), self.convert_to_tensor(kernel), self.convert_to_tensor(bias)
+        dtype = x.dtype
+        if (dtype == np.float32 or dtype == np.float64) and kernel.dtype == dtype and bias.dtype == dtype:
+            return self._conv(x, kernel, bias, strides, padding, data_format, dilation_rate)
+        return super().conv_bias(x, kernel, bias, strides, padding, data_format, dilation_rate)
+
+    def _conv(
+        self,
+        x: Tensor,
+        kernel: Tensor,
+        bias: Tensor | None,
         strides: Sequence[int],
         padding: str,
         data_format: str,
@@ -1083,6 +1131,10 @@ class MXNetBackend(Backend):
         xshape = x.shape
         if xshape[0] == 0:  # MXNet's convolution fails on an empty batch
             out = _empty_batch(xshape, kshape[-1], ksize, strides, pad, dilation, x.dtype)
+        elif bias is not None:
+            out = npx.convolution(
+                x, w, bias, kernel=ksize, stride=strides, dilate=dilation, pad=pad, num_filter=kshape[-1], no_bias=False
+            )
         else:
             out = self._wide(
                 npx.convolution,

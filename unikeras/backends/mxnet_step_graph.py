@@ -100,6 +100,8 @@ class _Recording:
     def __init__(self) -> None:
         self.refusal: str | None = None
         self.constants: list[Any] = []
+        # id of a channels_last array -> (it, the channels_first array it transposes, spatial rank)
+        self.channels_first: dict[int, tuple[Any, Any, int]] = {}
         self._seen: set[int] = set()
 
     def refuse(self, reason: str) -> None:

@@ -253,6 +253,14 @@ class _Conv(BaseConv):
         )
         self._add_bias(self.filters)
 
+    def call(self, inputs: Any) -> Any:
+        if self.bias is None or self.groups != 1 or self.padding == "causal":
+            return super().call(inputs)
+        outputs = active().conv_bias(
+            inputs, self.kernel.value, self.bias.value, self.strides, self.padding, self.data_format, self.dilation_rate
+        )
+        return self.activation(outputs)
+
     def _convolve(self, inputs: Any) -> Any:
         padding = self.padding
         if padding == "causal":  # Conv1D: pad the past only, so step t never sees steps after t
