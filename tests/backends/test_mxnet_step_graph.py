@@ -261,3 +261,38 @@ def test_replayed_gradients_of_unused_and_aux_only_variables_are_zero(mx_backend
     assert step.graphs.eager_reasons == {}
     assert [g.writes_every_gradient for g in step.graphs._graphs.values()] == [True, False]
     assert all(g.checked for g in step.graphs._graphs.values())
+
+
+def test_predict_replays_the_whole_forward_and_matches_numpy(mx_backend, rng):
+    # A predict step is one forward pass: after its first (probing) call it is recorded once per
+    # batch shape and replayed; BatchNormalization reads its moving statistics in inference.
+    x = rng.standard_normal((10, 6)).astype("float32")
+    model = unikeras.Sequential(
+        [layers.Input((6,)), layers.Dense(5, activation="relu"), layers.BatchNormalization(), layers.Dense(3)]
+    )
+    w1, b1, gamma, beta, mean, var, w2, b2 = [
+        rng.standard_normal(w.shape).astype("float32") for w in model.get_weights()
+    ]
+    var = np.abs(var) + 0.5
+    model.set_weights([w1, b1, gamma, beta, mean, var, w2, b2])
+    h = np.maximum(x.astype(np.float64) @ w1 + b1, 0.0)
+    h = (h - mean) / np.sqrt(var + 1e-3) * gamma + beta
+    expected = h @ w2 + b2
+    for _ in range(3):  # probe, record, replay (batches of 4, 4 and 2)
+        np.testing.assert_allclose(model.predict(x, batch_size=4, verbose=0), expected, rtol=1e-4, atol=1e-5)
+    first = model.trainable_variables[0]
+    (graphs,) = [g for g in created if any(v is first for v in g._state)]
+    assert graphs._forward_only and graphs.eager_reasons == {}
+    assert _replayed(graphs) == 2
+    model.layers[0].kernel.assign(np.zeros_like(w1))  # the replay reads the variables' current values
+    h = (np.maximum(np.zeros((10, 5)) + b1, 0.0) - mean) / np.sqrt(var + 1e-3) * gamma + beta
+    np.testing.assert_allclose(model.predict(x, batch_size=4, verbose=0), h @ w2 + b2, rtol=1e-4, atol=1e-5)
+
+
+def test_a_training_step_is_not_taken_for_a_forward_pass(mx_backend, rng):
+    x = rng.standard_normal((8, 3)).astype("float32")
+    y = rng.standard_normal((8, 1)).astype("float32")
+    model = unikeras.Sequential([layers.Input((3,)), layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse", jit_compile=True)
+    model.fit(x, y, batch_size=4, epochs=2, verbose=0)
+    assert _graphs(model)._forward_only is False

@@ -18,8 +18,9 @@ MXNet 1.9.1 facts this file relies on (measured here):
 * Not worked around (it would cost an op per call): MXNet's sum/mean use Kahan summation,
   which turns an infinite summand into NaN unless it comes last (``sum([inf, 1])`` is NaN);
   float sums over some but not all axes run as GEMMs (below), which do not.
-* ``make_step`` runs eagerly for every ``jit_compile`` value: MXNet can only compile
-  Gluon blocks (hybridize), not an arbitrary Python step (see ``make_step``).
+* ``make_step`` (``jit_compile`` not False) replays the forward pass of each
+  ``value_and_grad`` call as one MXNet graph, recorded at the first call per input signature
+  (``mxnet_step_graph``); the rest of the step (fused optimizer kernels, metrics) runs eagerly.
 * Some MXNet kernels are far slower than others computing the same thing, so the hot paths
   avoid them: ``mnp.einsum`` (~150x slower than ``batch_dot``: einsums run as transposes and
   ``batch_dot``), ``_np_transpose`` (the legacy ``transpose`` kernel is 1.5-8x faster), the
@@ -448,9 +449,9 @@ class MXNetBackend(Backend):
 
     def _refuse_graph(self, reason: str) -> None:
         """Make the forward being recorded (if any) run eagerly from now on, for ``reason``."""
-        recording = self._recording()
-        if recording is not None:
-            recording.refuse(reason)
+        graphs = self._step_graphs
+        if graphs is not None:
+            graphs.refuse(reason)
 
     # ------------------------------------------------------------------ identity
     def framework_version(self) -> str:

@@ -136,7 +136,7 @@ def source_array(where: tuple[str, Any], step_args: list[Any], call_args: list[A
 class _Graph:
     """One recorded forward: its CachedOp, where each input comes from, and its outputs' layout."""
 
-    def __init__(self, op: Any, sources: list[tuple[str, Any]], template: Any, loss_index: int) -> None:
+    def __init__(self, op: Any, sources: list[tuple[str, Any]], template: Any, loss_index: int | None) -> None:
         self.op = op
         self.sources = sources
         self.template = template
@@ -160,19 +160,81 @@ class StepGraphs:
         self._signature: Any = None
         self._calls = 0
         self.recording: _Recording | None = None
+        # Whether the whole step is a forward pass (no value_and_grad call, no assignment, no
+        # random draw, no host read: a predict step), decided by its first call, which is probed.
+        self._forward_only: bool | None = None
+        self._probe: _Recording | None = None
 
     # ------------------------------------------------------------------ the step
     def run(self, fn: Callable[..., Any], args: Sequence[Any]) -> Any:
-        """Call ``fn(*args)`` with this object answering its ``value_and_grad`` calls."""
+        """Call ``fn(*args)`` with this object answering its ``value_and_grad`` calls (or, for a
+        step that is one forward pass, replaying the whole step)."""
         if self._step_args is not None:  # a step inside a step: the inner one runs eagerly
             return fn(*args)
         self._step_args = _leaves(list(args), [])
         self._signature = _signature(list(args))
         self._calls = 0
         try:
-            return fn(*args)
+            if self._forward_only:
+                return self._forward(fn, args)
+            if self._forward_only is None:
+                self._probe = _Recording()
+            out = fn(*args)
+            if self._probe is not None:
+                self._forward_only = self._calls == 0 and self._probe.refusal is None
+            return out
         finally:
             self._step_args = None
+            self._probe = None
+
+    def refuse(self, reason: str) -> None:
+        """The step did something a replay would not (see ``_Recording.refuse``)."""
+        for recording in (self.recording, self._probe):
+            if recording is not None:
+                recording.refuse(reason)
+
+    def _forward(self, fn: Callable[..., Any], args: Sequence[Any]) -> Any:
+        """A forward-only step: the whole of ``fn`` as one graph, run without recording."""
+        key = ("forward", self._signature)
+        if key not in self._graphs:
+            return self._record_forward(key, fn, args)
+        graph = self._graphs[key]
+        if graph is None:
+            return fn(*args)
+        try:
+            outs = graph.op(*graph.inputs(self._step_args, [], []))
+        except mx.base.MXNetError as err:
+            if graph.checked:
+                raise
+            self._graphs[key] = None  # MXNet checks a graph when first called, before computing
+            self.eager_reasons[key] = f"MXNet rejected the graph ({_first_line(err)})"
+            return fn(*args)
+        graph.checked = True
+        if not isinstance(outs, (list, tuple)):
+            outs = [outs]
+        return _rebuild(graph.template, iter([o.as_np_ndarray() for o in outs]))
+
+    def _record_forward(self, key: Any, fn: Callable[..., Any], args: Sequence[Any]) -> Any:
+        step_args = self._step_args
+        _mark(list({id(a): a for a in step_args}.values()))
+        by_handle = {id(v.handle): v for v in self._state}
+        _mark([v.handle for v in self._state if v.handle.grad is None])
+        recording = self.recording = _Recording()
+        try:
+            with autograd.record(train_mode=False):
+                out = fn(*args)
+        finally:
+            self.recording = None
+        graph = None
+        if recording.refusal is not None:
+            self.eager_reasons[key] = recording.refusal
+        else:
+            try:
+                graph = self._build(out, None, step_args, [], [], by_handle, recording.constants)
+            except NotReplayableError as err:
+                self.eager_reasons[key] = str(err)
+        self._graphs[key] = graph
+        return out
 
     @property
     def active(self) -> bool:
@@ -271,7 +333,7 @@ class StepGraphs:
     def _build(
         self,
         out: Any,
-        loss: Any,
+        loss: Any | None,
         step_args: list[Any],
         call_args: list[Any],
         targets: list[Any],
@@ -279,8 +341,10 @@ class StepGraphs:
         constants: list[Any],
     ) -> _Graph:
         heads = _leaves(out, [])
+        if not heads:
+            raise NotReplayableError("the step returns no array")
         loss_index = next((i for i, h in enumerate(heads) if h is loss), None)
-        if loss_index is None:
+        if loss_index is None and loss is not None:
             raise NotReplayableError("the loss is not an array")
         try:
             symbols = [autograd.get_symbol(h) for h in heads]
