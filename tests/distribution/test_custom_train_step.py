@@ -18,25 +18,28 @@ from tests.distribution.test_data_parallel import _assert_same_training, _env, _
 WORKER = Path(__file__).with_name("custom_step_worker.py")
 
 
-def _assert_same_custom_training(reference: Path, distributed: Path) -> None:
+def _assert_same_custom_training(reference: Path, distributed: Path, batch_loss: bool = True) -> None:
     _assert_same_training(reference, distributed)  # weights, and the metrics' results as logs
     ref, got = np.load(reference), np.load(distributed)
-    np.testing.assert_allclose(got["h_batch_loss"], ref["h_batch_loss"], rtol=1e-4, atol=1e-5)
+    if batch_loss:
+        np.testing.assert_allclose(got["h_batch_loss"], ref["h_batch_loss"], rtol=1e-4, atol=1e-5)
     assert int(got["replicas"]) == 2
 
 
-def _train(backend: str, launcher: list[str], flags: list[str], tmp_path: Path, **env: str) -> None:
+def _train(backend: str, launcher: list[str], flags: list[str], tmp_path: Path, batch_loss: bool = True, **env) -> None:
     runs = [str(tmp_path / "ref.npz"), *flags, "--", str(tmp_path / "dist.npz"), "--distributed", *flags]
     result = _run([*launcher, str(WORKER), *runs], _env(backend, **env))
     assert result.returncode == 0, result.stdout[-4000:]
-    _assert_same_custom_training(tmp_path / "ref.npz", tmp_path / "dist.npz")
+    _assert_same_custom_training(tmp_path / "ref.npz", tmp_path / "dist.npz", batch_loss)
 
 
 def test_torch_two_processes_train_an_overridden_step_as_one_process(tmp_path):
-    # each process's metrics and logs are averaged over the processes at the end of an epoch: exact
-    # when every process gets as many rows (batches of 12)
+    # Each process's logs are averaged over the processes at the end of an epoch, weighted by the
+    # rows each trained on: exact for the metrics' running means even when the batches of 13 split
+    # 7 + 6. The last batch's own loss (batch_loss) would need that batch's split instead, so it is
+    # compared on the jax engine, whose logs are global.
     launcher = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2", f"--master_port={_free_port()}"]
-    _train("torch", launcher, ["--batch-size", "12"], tmp_path)
+    _train("torch", launcher, ["--batch-size", "13"], tmp_path, batch_loss=False)
 
 
 def test_jax_two_host_devices_train_an_overridden_step_as_one_device(tmp_path):

@@ -14,7 +14,7 @@ from unikeras import metrics as metrics_module
 from unikeras.callbacks import Callback, CallbackList, History
 from unikeras.callbacks.progbar_logger import resolve_verbose, with_progbar
 from unikeras.distribution import data_parallel as distribution_state
-from unikeras.distribution.engine import Engine
+from unikeras.distribution.engine import Engine, batch_rows
 from unikeras.trainers import beginner_checks, data_adapters, steps
 from unikeras.trainers.compile_utils import CompileLoss, CompileMetrics
 from unikeras.utils import seeding
@@ -425,16 +425,18 @@ class Trainer:
             return {name: float(to_numpy(value)) for name, value in self._step_logs.items()}
         return {name: float(to_numpy(value)) for name, value in self.get_metrics_result().items()}
 
-    def _read_logs_across(self, engine: Engine) -> dict[str, float]:
+    def _read_logs_across(self, engine: Engine, rows: int) -> dict[str, float]:
         """The logs of every process together (a collective): metric states summed over the processes,
-        or an overridden step's logs averaged over them."""
+        or an overridden step's logs averaged over them, each weighted by the ``rows`` that process
+        trained on this epoch (exact for running means over samples, what the built-in step keeps)."""
         if engine.process_count == 1:
             return self._read_logs()
         if self._step_logs is not None:
             logs = self._read_logs()
             names = sorted(logs)
-            totals = engine.sum_across_processes([np.array([logs[n] for n in names], np.float64)])[0]
-            return {n: float(t) / engine.process_count for n, t in zip(names, totals)}
+            local = np.array([logs[n] * rows for n in names] + [rows], np.float64)
+            totals = engine.sum_across_processes([local])[0]
+            return {n: float(t) / float(totals[-1]) for n, t in zip(names, totals[:-1])}
         variables = self.metric_variables
         local = [self._backend.to_numpy(v.value) for v in variables]
         for variable, total in zip(variables, engine.sum_across_processes(local)):
@@ -608,11 +610,13 @@ class Trainer:
             for epoch in range(initial_epoch, epochs):
                 self._reset_metrics()
                 callback_list.on_epoch_begin(epoch)
+                rows = 0  # this process's rows this epoch, under a distribution
                 with contextlib.closing(train.epoch()) as batches:
                     for step, (xb, yb, swb) in batches:
                         if wants_begin:
                             callback_list.on_train_batch_begin(step)
                         if engine is not None:
+                            rows += _process_share(batch_rows((xb, yb, swb)), engine)
                             xb, yb, swb = engine.local_batch((xb, yb, swb))
                         train_step(xb, yb, swb)
                         if wants_end:
@@ -627,7 +631,7 @@ class Trainer:
                         stacklevel=3,
                     )
                     break
-                logs = self._read_logs() if engine is None else self._read_logs_across(engine)
+                logs = self._read_logs() if engine is None else self._read_logs_across(engine, rows)
                 if val is not None and _should_validate(epoch, validation_freq):
                     val_logs = self._evaluate_epoch(val, callback_list)
                     logs.update({f"val_{name}": value for name, value in val_logs.items()})
@@ -811,6 +815,12 @@ def _should_validate(epoch: int, validation_freq: int | Sequence[int]) -> bool:
     if isinstance(validation_freq, int):
         return (epoch + 1) % validation_freq == 0
     return epoch + 1 in validation_freq
+
+
+def _process_share(rows: int, engine: Engine) -> int:
+    """This process's rows of a global batch of ``rows`` (``numpy.array_split``'s cut, as fit shards)."""
+    base, extra = divmod(rows, engine.process_count)
+    return base + (engine.process_index < extra)
 
 
 def batch_size(backend: Any, x: Any) -> int:
