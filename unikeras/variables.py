@@ -216,7 +216,10 @@ class Variable:
         self._handle = self._backend.variable_assign(self._handle, value)
 
     def assign_add(self, delta: Any) -> None:
-        self.assign(self._backend.add(self._read(), delta))
+        if StatelessScope._active is not None:
+            self.assign(self._backend.add(self._read(), delta))
+        else:
+            self._handle = self._backend.variable_assign_add(self._handle, delta)
 
     def assign_sub(self, delta: Any) -> None:
         self.assign(self._backend.subtract(self._read(), delta))

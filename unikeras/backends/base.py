@@ -543,6 +543,10 @@ class Backend(abc.ABC):
         keep: the same object where the framework mutates in place, a new one where its
         arrays are immutable. Never tracked by gradients."""
 
+    def variable_assign_add(self, handle: Any, delta: Any) -> Any:
+        """``variable_assign(handle, handle + delta)``; frameworks with an in-place add override it."""
+        return self.variable_assign(handle, self.add(self.variable_read(handle), delta))
+
     @abc.abstractmethod
     def stop_gradient(self, x: Tensor) -> Tensor:
         """``x`` with no gradient flowing back through it."""

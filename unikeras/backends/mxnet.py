@@ -1365,6 +1365,24 @@ class MXNetBackend(Backend):
             value.copyto(handle)  # casts to the handle's dtype
         return handle
 
+    def variable_assign_add(self, handle: Any, delta: Any) -> Any:
+        # one in-place op (a running total, a counter) where assign(add) takes two
+        in_place = isinstance(delta, (int, float)) and not isinstance(delta, bool) and handle.dtype.kind == "f"
+        if not in_place and type(delta) is _ND:
+            in_place = delta.dtype == handle.dtype and delta.shape == handle.shape
+        if not in_place:
+            return super().variable_assign_add(handle, delta)
+        if self._step_graphs is not None:
+            self._refuse_graph("it assigns a variable (a replay would skip the assignment)")
+        if self._host_copies and id(handle) in self._host_copies:
+            del self._host_copies[id(handle)]
+        if autograd.is_recording():
+            with autograd.pause():
+                mnp.add(handle, delta, out=handle)
+        else:
+            mnp.add(handle, delta, out=handle)
+        return handle
+
     def stop_gradient(self, x: Tensor) -> Tensor:
         return self.convert_to_tensor(x).detach()
 

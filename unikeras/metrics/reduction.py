@@ -54,7 +54,7 @@ class Sum(Metric):
     def update_state(self, values: Any, sample_weight: Any = None) -> None:
         b = active()
         values, _ = reduce_to_samplewise_values(values, sample_weight, b.sum, self.dtype)
-        self.total.assign(b.add(self.total.value, b.sum(values)))
+        self.total.assign_add(b.sum(values) if rank(values) else values)
 
     def result(self) -> Any:
         return self.total.value
@@ -79,14 +79,14 @@ class Mean(Metric):
     def update_state(self, values: Any, sample_weight: Any = None) -> None:
         b = active()
         values, sample_weight = reduce_to_samplewise_values(values, sample_weight, b.mean, self.dtype)
-        self.total.assign(b.add(self.total.value, b.sum(values)))
+        self.total.assign_add(b.sum(values) if rank(values) else values)
         if sample_weight is None:
             count: Any = float(b.shape(values)[0]) if rank(values) else 1.0
         elif isinstance(sample_weight, float):
             count = sample_weight
         else:
             count = b.sum(sample_weight)
-        self.count.assign(b.add(self.count.value, count))
+        self.count.assign_add(count)
 
     def result(self) -> Any:
         return divide_no_nan(self.total.value, self.count.value)
