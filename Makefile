@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test docs examples package-check bench lint clean
+.PHONY: install demo test docs examples package-check bench lint coverage clean
 
 install: $(STAMP)
 
@@ -44,6 +44,10 @@ bench: install
 	$(BIN)/python benchmarks/import_time.py
 	$(BIN)/python benchmarks/compiled_steps.py
 	$(BIN)/python benchmarks/distributed_scaling.py
+
+# The Keras 3 API coverage per namespace (tools/api_coverage.py; --markdown docs/keras-compatibility.md rewrites the page).
+coverage: install
+	$(BIN)/python tools/api_coverage.py
 
 lint: install
 	$(BIN)/ruff check unikeras tests examples benchmarks tools packaging_tests docs/*.py

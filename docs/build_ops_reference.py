@@ -10,11 +10,13 @@ import inspect
 import pathlib
 
 import unikeras.ops as ops
-from unikeras.ops import core, math, nn, numpy
+from unikeras.ops import core, core_extra, linalg, math, nn, numpy
 
 GROUPS = [
     ("Core: conversion, dtypes, indexing, gradients", core),
+    ("Core: control flow, scatter and segments", core_extra),
     ("NumPy-like", numpy),
+    ("Linear algebra (also `ops.linalg`)", linalg),
     ("Math", math),
     ("Neural-network", nn),
 ]

@@ -36,15 +36,26 @@ try:
         saving,
         utils,
     )
-    from unikeras.dtype_policies import DTypePolicy
-    from unikeras.layers import Input
+    from unikeras.dtype_policies import DTypePolicy, FloatDTypePolicy
+    from unikeras.initializers import Initializer
+    from unikeras.layers import Input, Layer
+    from unikeras.losses import Loss
+    from unikeras.metrics import Metric
     from unikeras.models import Model, Sequential
+    from unikeras.optimizers import Optimizer
+    from unikeras.regularizers import Regularizer
+    from unikeras.symbolic import KerasTensor
     from unikeras.variables import Variable
 finally:
     if _gc_was_enabled:
         _gc.enable()
 
 __version__ = "0.1.0"
+
+
+def version() -> str:
+    """The unikeras version (``keras.version()``)."""
+    return __version__
 
 
 def __getattr__(name: str):
@@ -58,8 +69,16 @@ def __getattr__(name: str):
 
 __all__ = [
     "DTypePolicy",
+    "FloatDTypePolicy",
+    "Initializer",
     "Input",
+    "KerasTensor",
+    "Layer",
+    "Loss",
+    "Metric",
     "Model",
+    "Optimizer",
+    "Regularizer",
     "Sequential",
     "Variable",
     "activations",
@@ -82,4 +101,5 @@ __all__ = [
     "regularizers",
     "saving",
     "utils",
+    "version",
 ]

@@ -104,3 +104,41 @@ def serialize(fn: Callable[..., Any]) -> str:
     if name in _BY_NAME:
         return name
     raise ValueError(f"Activation {fn!r} has no registered name and cannot be serialized.")
+
+
+# Keras's newer activations and `deserialize`, written in their own modules
+from unikeras.activation_extras import mish  # noqa: E402
+from unikeras.deserializers import deserialize_activation as deserialize  # noqa: E402,F401
+from unikeras.ops.nn_activations import (  # noqa: E402
+    celu,
+    glu,
+    hard_shrink,
+    hard_tanh,
+    soft_shrink,
+    sparse_plus,
+    sparse_sigmoid,
+    sparsemax,
+    squareplus,
+    tanh_shrink,
+    threshold,
+)
+
+_BY_NAME.update(
+    {
+        fn.__name__: fn
+        for fn in (
+            celu,
+            glu,
+            hard_shrink,
+            hard_tanh,
+            mish,
+            soft_shrink,
+            sparse_plus,
+            sparse_sigmoid,
+            sparsemax,
+            squareplus,
+            tanh_shrink,
+            threshold,
+        )
+    }
+)

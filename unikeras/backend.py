@@ -5,6 +5,14 @@ Selecting backends lives in :mod:`unikeras.config`; the adapters in :mod:`uniker
 
 from __future__ import annotations
 
+from unikeras.backend_utils import (
+    get_uid,
+    is_float_dtype,
+    is_int_dtype,
+    is_keras_tensor,
+    result_type,
+    standardize_dtype,
+)
 from unikeras.config import backend, epsilon, floatx, image_data_format, set_epsilon, set_floatx, set_image_data_format
 
 
@@ -22,8 +30,14 @@ __all__ = [
     "clear_session",
     "epsilon",
     "floatx",
+    "get_uid",
     "image_data_format",
+    "is_float_dtype",
+    "is_int_dtype",
+    "is_keras_tensor",
+    "result_type",
     "set_epsilon",
     "set_floatx",
     "set_image_data_format",
+    "standardize_dtype",
 ]

@@ -130,3 +130,6 @@ def serialize(constraint: Any) -> dict | None:
     if constraint is None:
         return None
     return {"class_name": type(constraint).__name__, "config": constraint.get_config()}
+
+
+from unikeras.deserializers import deserialize_constraint as deserialize  # noqa: E402,F401

@@ -86,3 +86,7 @@ def dropout(inputs: Any, rate: float, noise_shape: Sequence[int] | None = None, 
     dtype = b.dtype_name(inputs)
     keep = b.greater_equal(b.random_uniform(shape, 0.0, 1.0, dtype, _seed(seed)), rate)
     return b.where(keep, b.divide(inputs, 1.0 - rate), b.zeros_like(inputs))
+
+
+# Keras's other distributions, composed in their own module
+from unikeras.random_distributions import beta, binomial, gamma, truncated_normal  # noqa: E402,F401

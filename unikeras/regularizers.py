@@ -87,3 +87,10 @@ def serialize(regularizer: Regularizer | None) -> dict | None:
     if regularizer is None:
         return None
     return {"class_name": type(regularizer).__name__, "config": regularizer.get_config()}
+
+
+# OrthogonalRegularizer and `deserialize`, written in their own modules
+from unikeras.deserializers import deserialize_regularizer as deserialize  # noqa: E402,F401
+from unikeras.orthogonal_regularizer import OrthogonalRegularizer, orthogonal_regularizer  # noqa: E402,F401
+
+_BY_NAME.update({"OrthogonalRegularizer": OrthogonalRegularizer, "orthogonal_regularizer": OrthogonalRegularizer})

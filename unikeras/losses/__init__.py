@@ -5,6 +5,21 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from unikeras.losses.extra_losses import (
+    CategoricalGeneralizedCrossEntropy,
+    CategoricalHinge,
+    Circle,
+    Dice,
+    Tversky,
+    categorical_generalized_cross_entropy,
+    categorical_hinge,
+    circle,
+    deserialize,
+    dice,
+    serialize,
+    tversky,
+)
+from unikeras.losses.focal import CategoricalFocalCrossentropy, categorical_focal_crossentropy
 from unikeras.losses.functions import (
     KLD,
     MAE,
@@ -52,6 +67,16 @@ from unikeras.losses.losses import (
     SquaredHinge,
 )
 
+for _cls in (
+    CategoricalFocalCrossentropy,
+    CategoricalGeneralizedCrossEntropy,
+    CategoricalHinge,
+    Circle,
+    Dice,
+    Tversky,
+):
+    _CLASSES[_cls.__name__] = _cls
+
 _BY_NAME: dict[str, Callable[[], Loss]] = {
     "mean_squared_error": MeanSquaredError,
     "mse": MeanSquaredError,
@@ -75,6 +100,12 @@ _BY_NAME: dict[str, Callable[[], Loss]] = {
     "hinge": Hinge,
     "squared_hinge": SquaredHinge,
     "binary_focal_crossentropy": BinaryFocalCrossentropy,
+    "categorical_focal_crossentropy": CategoricalFocalCrossentropy,
+    "categorical_hinge": CategoricalHinge,
+    "categorical_generalized_cross_entropy": CategoricalGeneralizedCrossEntropy,
+    "circle": Circle,
+    "dice": Dice,
+    "tversky": Tversky,
 }
 
 
@@ -101,7 +132,15 @@ __all__ = [
     "binary_crossentropy",
     "binary_focal_crossentropy",
     "categorical_crossentropy",
+    "categorical_focal_crossentropy",
+    "categorical_generalized_cross_entropy",
+    "categorical_hinge",
+    "circle",
     "cosine_similarity",
+    "deserialize",
+    "dice",
+    "serialize",
+    "tversky",
     "hinge",
     "huber",
     "kl_divergence",

@@ -12,6 +12,7 @@ from unikeras.losses import (
     huber,
     sparse_categorical_crossentropy,
 )
+from unikeras.losses.focal import categorical_focal_crossentropy
 from unikeras.metrics.accuracy import (
     Accuracy,
     BinaryAccuracy,
@@ -39,6 +40,12 @@ from unikeras.metrics.confusion import (
     TrueNegatives,
     TruePositives,
 )
+from unikeras.metrics.correlation import (
+    ConcordanceCorrelation,
+    PearsonCorrelation,
+    concordance_correlation,
+    pearson_correlation,
+)
 from unikeras.metrics.f_score import F1Score, FBetaScore
 from unikeras.metrics.iou import BinaryIoU, IoU, MeanIoU, OneHotIoU, OneHotMeanIoU
 from unikeras.metrics.metric import Metric, snake_case
@@ -57,6 +64,7 @@ from unikeras.metrics.probabilistic import (
     poisson,
     squared_hinge,
 )
+from unikeras.metrics.r2_score import R2Score
 from unikeras.metrics.reduction import Mean, MeanMetricWrapper, Sum
 from unikeras.metrics.regression import (
     CosineSimilarity,
@@ -118,6 +126,9 @@ _CLASSES: dict[str, type[Metric]] = {
         MeanIoU,
         OneHotIoU,
         OneHotMeanIoU,
+        R2Score,
+        PearsonCorrelation,
+        ConcordanceCorrelation,
     )
 }
 
@@ -169,6 +180,9 @@ _FUNCTIONS: dict[str, Callable[..., Any]] = {
         categorical_crossentropy,
         sparse_categorical_crossentropy,
         huber,
+        categorical_focal_crossentropy,
+        pearson_correlation,
+        concordance_correlation,
     )
 }
 

@@ -1,15 +1,29 @@
 """Public ops, backend-neutral: ``unikeras.ops.matmul(x, w)`` runs on the active backend."""
 
-from unikeras.ops import core, math, nn, numpy
+from unikeras.ops import core, core_extra, linalg, math, nn, numpy
 from unikeras.ops.core import *  # noqa: F403
+from unikeras.ops.core_extra import *  # noqa: F403
+from unikeras.ops.linalg import *  # noqa: F403
 from unikeras.ops.math import *  # noqa: F403
 from unikeras.ops.nn import *  # noqa: F403
 from unikeras.ops.numpy import *  # noqa: F403
 
-__all__ = [*core.__all__, *math.__all__, *nn.__all__, *numpy.__all__]
+__all__ = [*core.__all__, *core_extra.__all__, *linalg.__all__, *math.__all__, *nn.__all__, *numpy.__all__]
 
 # Ops written as Python functions record a graph node when given KerasTensors, like the primitives.
 _NOT_OPS = {"convert_to_tensor", "convert_to_numpy", "is_tensor", "shape", "dtype", "size", "ndim", "value_and_grad"}
+# ops taking functions (control flow): their arguments are not tensors to record
+_NOT_OPS |= {
+    "cond",
+    "switch",
+    "while_loop",
+    "fori_loop",
+    "scan",
+    "map",
+    "vectorized_map",
+    "associative_scan",
+    "vectorize",
+}
 
 
 def _make_symbolic_aware() -> None:

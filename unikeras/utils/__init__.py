@@ -1,14 +1,46 @@
 """Utilities: seeding, progress bar, plots (training curves, model graphs), array helpers."""
 
+# Keras also offers these under keras.utils; they live in unikeras.backend and unikeras.saving
+from unikeras.backend_utils import is_keras_tensor, standardize_dtype
+from unikeras.saving.object_registration import (
+    CustomObjectScope,
+    custom_object_scope,
+    get_custom_objects,
+    get_registered_name,
+    get_registered_object,
+    register_keras_serializable,
+)
 from unikeras.utils.data_unpacking import pack_x_y_sample_weight, unpack_x_y_sample_weight
 from unikeras.utils.history_plot import plot_history
+from unikeras.utils.keras_utils import Config, get_source_inputs, normalize, pad_sequences
 from unikeras.utils.model_plot import model_to_dot, plot_model
 from unikeras.utils.numerical import to_categorical
 from unikeras.utils.progbar import Progbar
 from unikeras.utils.py_dataset import PyDataset
 from unikeras.utils.seeding import set_random_seed
 
+
+def clear_session() -> None:
+    """Reset generated layer names and the global dtype policy (``unikeras.backend.clear_session``)."""
+    from unikeras.backend import clear_session as _clear_session
+
+    _clear_session()
+
+
 __all__ = [
+    "Config",
+    "CustomObjectScope",
+    "clear_session",
+    "custom_object_scope",
+    "get_custom_objects",
+    "get_registered_name",
+    "get_registered_object",
+    "get_source_inputs",
+    "is_keras_tensor",
+    "normalize",
+    "pad_sequences",
+    "register_keras_serializable",
+    "standardize_dtype",
     "Progbar",
     "PyDataset",
     "model_to_dot",
