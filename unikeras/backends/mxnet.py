@@ -1423,7 +1423,6 @@ class MXNetBackend(Backend):
                         key,
                         lambda: fn(*args),
                         call_args,
-                        variables,
                         [targets[i] for i in marked],
                         has_aux,
                         _backward,

@@ -206,8 +206,7 @@ class StepGraphs:
         except mx.base.MXNetError as err:
             if graph.checked:
                 raise
-            self._graphs[key] = None  # MXNet checks a graph when first called, before computing
-            self.eager_reasons[key] = f"MXNet rejected the graph ({_first_line(err)})"
+            self._reject(key, err)
             return fn(*args)
         graph.checked = True
         if not isinstance(outs, (list, tuple)):
@@ -215,29 +214,17 @@ class StepGraphs:
         return _rebuild(graph.template, iter([o.as_np_ndarray() for o in outs]))
 
     def _record_forward(self, key: Any, fn: Callable[..., Any], args: Sequence[Any]) -> Any:
-        step_args = self._step_args
-        _mark(list({id(a): a for a in step_args}.values()))
-        by_handle = {id(v.handle): v for v in self._state}
-        _mark([v.handle for v in self._state if v.handle.grad is None])
-        recording = self.recording = _Recording()
-        try:
-            with autograd.record(train_mode=False):
-                out = fn(*args)
-        finally:
-            self.recording = None
-        graph = None
-        if recording.refusal is not None:
-            self.eager_reasons[key] = recording.refusal
-        else:
-            try:
-                graph = self._build(out, None, step_args, [], [], by_handle, recording.constants)
-            except NotReplayableError as err:
-                self.eager_reasons[key] = str(err)
-        self._graphs[key] = graph
-        return out
+        return self._trace(key, lambda: fn(*args), [], [], None, train_mode=False)
+
+    def _reject(self, key: Any, err: Exception) -> None:
+        """MXNet refused the graph under ``key`` at its first call (it checks a graph then, before
+        computing anything): run that step eagerly from now on."""
+        self._graphs[key] = None
+        self.eager_reasons[key] = f"MXNet rejected the graph ({_first_line(err)})"
 
     @property
     def active(self) -> bool:
+        """Whether a step is running and no forward is being recorded."""
         return self._step_args is not None and self.recording is None
 
     # ------------------------------------------------------------------ one value_and_grad call
@@ -254,7 +241,6 @@ class StepGraphs:
         key: Any,
         record: Callable[[], Any],
         call_args: list[Any],
-        variables: Sequence[Any],
         targets: list[Any],
         has_aux: bool,
         backward: Callable[[Any], None],
@@ -262,27 +248,26 @@ class StepGraphs:
         """The forward's output, with the gradients written by ``backward(loss)`` into the
         buffers marked on ``targets``: replayed from the graph when one exists, else recorded
         (and a graph kept when the forward allows it). ``key`` is ``next_call``'s."""
-        if key in self._graphs:
-            graph = self._graphs[key]
-            if graph is None:
-                with autograd.record():
-                    out = record()
-                backward(out[0] if has_aux else out)
-                return out
+        loss_of = (lambda out: out[0]) if has_aux else (lambda out: out)
+        if key not in self._graphs:
+            out = self._trace(key, record, call_args, targets, loss_of, train_mode=True)
+            backward(loss_of(out))
+            return out
+        graph = self._graphs[key]
+        if graph is not None:
             if graph.checked:
                 return self._replay(graph, call_args, targets, backward)
-            try:  # MXNet checks a graph when first called, before it computes anything
+            try:
                 out = self._replay(graph, call_args, targets, backward)
             except mx.base.MXNetError as err:
-                self._graphs[key] = None
-                self.eager_reasons[key] = f"MXNet rejected the graph ({_first_line(err)})"
-                with autograd.record():
-                    out = record()
-                backward(out[0] if has_aux else out)
+                self._reject(key, err)
+            else:
+                graph.checked = True
                 return out
-            graph.checked = True
-            return out
-        return self._record(key, record, call_args, variables, targets, has_aux, backward)
+        with autograd.record():
+            out = record()
+        backward(loss_of(out))
+        return out
 
     def _replay(self, graph: _Graph, call_args: list[Any], targets: list[Any], backward: Callable[[Any], None]) -> Any:
         inputs = graph.inputs(self._step_args, call_args, targets)
@@ -294,40 +279,39 @@ class StepGraphs:
         backward(heads[graph.loss_index])
         return _rebuild(graph.template, iter(heads))
 
-    def _record(
+    def _trace(
         self,
         key: Any,
-        record: Callable[[], Any],
+        run: Callable[[], Any],
         call_args: list[Any],
-        variables: Sequence[Any],
         targets: list[Any],
-        has_aux: bool,
-        backward: Callable[[Any], None],
+        loss_of: Callable[[Any], Any] | None,
+        train_mode: bool,
     ) -> Any:
+        """``run()`` recorded with every input it may read marked, keeping under ``key`` a graph of
+        it (or None, with the reason, when it cannot be replayed); returns ``run``'s output."""
         targeted = {id(t) for t in targets}
         step_args = self._step_args
         inputs = [a for a in step_args + call_args if id(a) not in targeted]
         _mark(list({id(a): a for a in inputs}.values()))
         by_handle = {id(v.handle): v for v in self._state}
-        unmarked = [v.handle for v in self._state if id(v.handle) not in targeted and v.handle.grad is None]
-        _mark(unmarked)
+        _mark([v.handle for v in self._state if id(v.handle) not in targeted and v.handle.grad is None])
         recording = self.recording = _Recording()
         try:
-            with autograd.record():
-                out = record()
+            with autograd.record(train_mode=train_mode):
+                out = run()
         finally:
             self.recording = None
-        loss = out[0] if has_aux else out
         graph = None
         if recording.refusal is not None:
             self.eager_reasons[key] = recording.refusal
         else:
+            loss = None if loss_of is None else loss_of(out)
             try:
                 graph = self._build(out, loss, step_args, call_args, targets, by_handle, recording.constants)
             except NotReplayableError as err:
                 self.eager_reasons[key] = str(err)
         self._graphs[key] = graph
-        backward(loss)
         return out
 
     def _build(
