@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 import unikeras
@@ -76,3 +77,61 @@ def test_settings_validate_their_values():
         config.set_image_data_format("nhwc")
     assert unikeras.backend.epsilon() == 1e-7 and unikeras.backend.floatx() == "float32"
     assert unikeras.backend.image_data_format() == "channels_last"
+
+
+@pytest.fixture
+def no_limits():
+    yield
+    config.set_max_epochs(None)
+    config.set_max_steps_per_epoch(None)
+
+
+def test_max_epochs_and_max_steps_per_epoch_cap_fit_evaluate_and_predict(backend, no_limits):
+    x = np.arange(40, dtype="float32").reshape(20, 2) / 40
+    y = x.sum(axis=1, keepdims=True)
+    model = unikeras.Sequential([unikeras.Input((2,)), unikeras.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    batches = []
+
+    class CountBatches(unikeras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            batches.append(0)
+
+        def on_train_batch_end(self, batch, logs=None):
+            batches[-1] += 1
+
+    assert config.max_epochs() is None and config.max_steps_per_epoch() is None
+    config.set_max_epochs(2)
+    config.set_max_steps_per_epoch(3)
+    assert (config.max_epochs(), config.max_steps_per_epoch()) == (2, 3)
+    with pytest.warns(UserWarning) as caught:
+        history = model.fit(x, y, batch_size=4, epochs=5, verbose=0, callbacks=[CountBatches()])
+    messages = " ".join(str(w.message) for w in caught)
+    assert "Limiting epochs to 2" in messages and "Limiting steps_per_epoch to 3" in messages
+    # (with steps per epoch, an epoch goes on where the last stopped: batches 1-3, then 4-5)
+    assert len(history.history["loss"]) == 2 and batches == [3, 2]
+    with pytest.warns(UserWarning, match="Limiting steps_per_epoch to 3"):
+        assert model.predict(x, batch_size=4, verbose=0).shape == (12, 1)  # 3 batches of the 5
+    config.set_max_epochs(None)
+    config.set_max_steps_per_epoch(None)
+    batches.clear()
+    assert len(model.fit(x, y, batch_size=4, epochs=2, verbose=0, callbacks=[CountBatches()]).history["loss"]) == 2
+    assert batches == [5, 5]
+
+
+@pytest.mark.parametrize("value", [0, -1, 2.5, True, "3"])
+def test_debug_limits_must_be_positive_ints(value, no_limits):
+    with pytest.raises(ValueError, match="max_epochs"):
+        config.set_max_epochs(value)
+    with pytest.raises(ValueError, match="max_steps_per_epoch"):
+        config.set_max_steps_per_epoch(value)
+
+
+def test_debug_limits_read_kerass_environment_variables(monkeypatch):
+    monkeypatch.setenv("KERAS_MAX_EPOCHS", "4")
+    assert config._limit_from_environment("KERAS_MAX_EPOCHS") == 4
+    monkeypatch.setenv("KERAS_MAX_EPOCHS", "four")
+    with pytest.raises(ValueError, match="KERAS_MAX_EPOCHS must be a positive int, received 'four'"):
+        config._limit_from_environment("KERAS_MAX_EPOCHS")
+    monkeypatch.delenv("KERAS_MAX_EPOCHS")
+    assert config._limit_from_environment("KERAS_MAX_EPOCHS") is None

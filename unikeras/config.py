@@ -182,3 +182,53 @@ def set_dtype_policy(policy: Any) -> None:
             f"received {policy!r} (of type {type(policy).__name__})."
         )
     _dtype_policy = policy
+
+
+# ---------------------------------------------------------------------------------------------- debug limits
+def _limit_from_environment(variable: str) -> int | None:
+    """A positive int from ``variable`` (Keras's name for the same limit), else None."""
+    text = os.environ.get(variable)
+    if not text:
+        return None
+    try:
+        return _check_limit(int(text), variable)
+    except ValueError:
+        raise ValueError(f"{variable} must be a positive int, received {text!r}.") from None
+
+
+def _check_limit(value: Any, name: str) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise ValueError(f"{name} must be a positive int or None, received {value!r}.")
+    return value
+
+
+_max_epochs: int | None = _limit_from_environment("KERAS_MAX_EPOCHS")
+_max_steps_per_epoch: int | None = _limit_from_environment("KERAS_MAX_STEPS_PER_EPOCH")
+
+
+def max_epochs() -> int | None:
+    """The cap on the epochs of any ``fit`` call (``set_max_epochs``, or ``KERAS_MAX_EPOCHS`` at
+    import), or None."""
+    return _max_epochs
+
+
+def set_max_epochs(max_epochs: int | None) -> None:
+    """Cap the epochs of every ``fit`` call (a debugging aid: run a script quickly without editing
+    it); ``None`` removes the cap. ``fit`` warns when it trains fewer epochs than asked."""
+    global _max_epochs
+    _max_epochs = _check_limit(max_epochs, "set_max_epochs(): `max_epochs`")
+
+
+def max_steps_per_epoch() -> int | None:
+    """The cap on the steps of one epoch of ``fit``, ``evaluate`` or ``predict``
+    (``set_max_steps_per_epoch``, or ``KERAS_MAX_STEPS_PER_EPOCH`` at import), or None."""
+    return _max_steps_per_epoch
+
+
+def set_max_steps_per_epoch(max_steps_per_epoch: int | None) -> None:
+    """Cap the steps of every epoch of ``fit``, ``evaluate`` and ``predict`` (a debugging aid);
+    ``None`` removes the cap. A warning says when an epoch is cut."""
+    global _max_steps_per_epoch
+    _max_steps_per_epoch = _check_limit(max_steps_per_epoch, "set_max_steps_per_epoch(): `max_steps_per_epoch`")

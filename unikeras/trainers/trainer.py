@@ -512,6 +512,10 @@ class Trainer:
         self._require_compiled("fit")
         _check_count("fit", "epochs", epochs)
         _check_count("fit", "initial_epoch", initial_epoch)
+        limit = config.max_epochs()
+        if limit is not None and limit < epochs:
+            warnings.warn(f"Limiting epochs to {limit} (unikeras.config.set_max_epochs).", stacklevel=2)
+            epochs = limit
         _check_steps("fit", "steps_per_epoch", steps_per_epoch)
         _check_steps("fit", "validation_steps", validation_steps)
         if isinstance(validation_freq, bool) or not (

@@ -12,6 +12,7 @@ import warnings
 from collections.abc import Iterator
 from typing import Any
 
+from unikeras import config
 from unikeras.trainers.data_adapters.data_adapter import DataAdapter
 from unikeras.trainers.data_adapters.data_adapter_utils import BatchStandardizer
 
@@ -36,6 +37,12 @@ class EpochIterator:
     ) -> None:
         if steps is not None and (isinstance(steps, bool) or not isinstance(steps, int) or steps <= 0):
             raise ValueError(f"The number of steps must be a positive int or None, received {steps!r}.")
+        limit = config.max_steps_per_epoch()
+        if limit is not None and (steps is None or limit < steps):
+            warnings.warn(
+                f"Limiting steps_per_epoch to {limit} (unikeras.config.set_max_steps_per_epoch).", stacklevel=2
+            )
+            steps = limit
         self.adapter = adapter
         self.steps = steps
         self.standardizer = standardizer
