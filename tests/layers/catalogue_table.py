@@ -8,42 +8,12 @@ alias (``Conv2D`` / ``Convolution2D``) is covered by the entry of the class it n
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 import unikeras
-
-Shape = tuple[int, ...]
-
-
-@dataclass(frozen=True)
-class Entry:
-    """One example layer.
-
-    Args:
-        cls: the class name in ``unikeras.layers`` and ``keras.layers``.
-        kwargs: constructor arguments, or a callable ``package -> kwargs`` (``package`` is ``unikeras``
-            or ``keras``) for arguments that are layers or functions of that package.
-        input_shape: the input shape, batch axis included; a list of shapes for multi-input layers.
-        int_high: when set, inputs are integer indices in ``[0, int_high)`` instead of normal floats.
-        wrong_rank: an input shape of a rank the layer rejects with a ValueError naming the layer;
-            ``None`` for layers whose rank is not constrained (the reason in a comment).
-        round_trip: whether ``from_config(get_config())`` recreates the layer (``False`` with a reason
-            in a comment where it deliberately raises).
-    """
-
-    cls: str
-    kwargs: dict | Callable[[Any], dict] = field(default_factory=dict)
-    input_shape: Shape | list[Shape] = (2, 3)
-    int_high: int | None = None
-    wrong_rank: Shape | None = None
-    round_trip: bool = True
-
-    def arguments(self, package: Any) -> dict:
-        return self.kwargs(package) if callable(self.kwargs) else dict(self.kwargs)
+from tests.layers.catalogue_entry import Entry, Shape
 
 
 def _square(package: Any) -> dict:
@@ -214,6 +184,24 @@ CATALOGUE: dict[str, Entry] = {
     "AdditiveAttention": Entry("AdditiveAttention", {}, [(2, 3, 4), (2, 5, 4)]),
 }
 
+
+def _merge_topic_tables() -> None:
+    """Add the entries of the topic tables: each ``catalogue_<topic>.py`` has ``ENTRIES`` (name -> Entry)
+    and may have ``OUTSIDE`` (name -> the test that covers a class kept out of the table)."""
+    import importlib
+    import pkgutil
+
+    import tests.layers as package
+
+    for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
+        if info.name.startswith("catalogue_") and info.name not in ("catalogue_table", "catalogue_entry"):
+            module = importlib.import_module(f"tests.layers.{info.name}")
+            clash = (set(module.ENTRIES) | set(getattr(module, "OUTSIDE", {}))) & (set(CATALOGUE) | set(OUTSIDE_TABLE))
+            assert not clash, f"{info.name}: entries already in the catalogue: {sorted(clash)}"
+            CATALOGUE.update(module.ENTRIES)
+            OUTSIDE_TABLE.update(getattr(module, "OUTSIDE", {}))
+
+
 # Exported layer classes that are not examples of the table, each with the test that covers it.
 OUTSIDE_TABLE: dict[str, str] = {
     "Layer": "the abstract base class (no call()): test_base_layer_call_is_not_implemented, test_base_layer_subclass",
@@ -223,8 +211,13 @@ OUTSIDE_TABLE: dict[str, str] = {
 }
 
 
+_merge_topic_tables()
+
+
 def make_inputs(entry: Entry, rng: np.random.Generator) -> Any:
-    """Float32 standard-normal inputs (or integer indices) of the entry's shape(s)."""
+    """Float32 standard-normal inputs (or integer indices) of the entry's shape(s), or the entry's own sample."""
+    if entry.sample is not None:
+        return entry.sample(rng)
 
     def one(shape: Shape) -> np.ndarray:
         if entry.int_high is not None:

@@ -712,3 +712,18 @@ def _op_layer(g: OnnxGraph, layer: Any, inputs: list[Tensor], out_specs: list, k
     if op == "softmax":
         return g.op("Softmax", [operand(a["x"])], op, axis=int(a["axis"]))
     raise _fail(layer, f"op {op!r} has no ONNX export rule.")
+
+
+def _load_topic_rules() -> None:
+    """Register the rules of the topic modules (``onnx_rules_<topic>.py`` beside this one)."""
+    import importlib
+    import pkgutil
+
+    import unikeras.export as package
+
+    for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
+        if info.name.startswith("onnx_rules_"):
+            importlib.import_module(f"unikeras.export.{info.name}")
+
+
+_load_topic_rules()

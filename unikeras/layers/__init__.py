@@ -1,15 +1,32 @@
 """Layers, by Keras name."""
 
-from unikeras.layers import convolution, convolution_transpose, depthwise_convolution, merging, pooling
+from unikeras.layers import (
+    audio,
+    conv_lstm,
+    convolution,
+    convolution_transpose,
+    depthwise_convolution,
+    image_color,
+    image_geometry,
+    lookup,
+    merging,
+    pooling,
+    rnn,
+)
 from unikeras.layers.activation import ELU, Activation, LeakyReLU, PReLU, ReLU, Softmax
 from unikeras.layers.attention import AdditiveAttention, Attention
+from unikeras.layers.audio import *  # noqa: F403 - spectrogram layers
+from unikeras.layers.conv_lstm import *  # noqa: F403 - ConvLSTM1D/2D/3D
 from unikeras.layers.convolution import *  # noqa: F403 - Conv1D/2D/3D and aliases
 from unikeras.layers.convolution_transpose import *  # noqa: F403 - Conv1D/2D/3DTranspose and aliases
 from unikeras.layers.core import Dense, Input, InputLayer, Lambda
 from unikeras.layers.depthwise_convolution import *  # noqa: F403 - depthwise and separable convolutions
 from unikeras.layers.einsum_dense import EinsumDense
 from unikeras.layers.embedding import Embedding
+from unikeras.layers.image_color import *  # noqa: F403 - colour and mixing augmentation
+from unikeras.layers.image_geometry import *  # noqa: F403 - resizing, crops and geometric augmentation
 from unikeras.layers.layer import Layer
+from unikeras.layers.lookup import *  # noqa: F403 - lookup and encoding preprocessing
 from unikeras.layers.masking import Masking
 from unikeras.layers.merging import *  # noqa: F403 - Add, Concatenate, ... and the add(), concatenate() helpers
 from unikeras.layers.multi_head_attention import MultiHeadAttention
@@ -35,6 +52,7 @@ from unikeras.layers.reshaping import (
     ZeroPadding1D,
     ZeroPadding2D,
 )
+from unikeras.layers.rnn import *  # noqa: F403 - RNN and its cells
 from unikeras.layers.wrappers import Bidirectional, TimeDistributed
 
 __all__ = [
@@ -85,4 +103,10 @@ __all__ = [
     *depthwise_convolution.__all__,
     *pooling.__all__,
     *merging.__all__,
+    *audio.__all__,
+    *conv_lstm.__all__,
+    *image_color.__all__,
+    *image_geometry.__all__,
+    *lookup.__all__,
+    *rnn.__all__,
 ]

@@ -1,14 +1,35 @@
 """Public ops, backend-neutral: ``unikeras.ops.matmul(x, w)`` runs on the active backend."""
 
-from unikeras.ops import core, core_extra, linalg, math, nn, numpy
+from unikeras.ops import (
+    autodiff,
+    core,
+    core_extra,
+    image,  # noqa: F401 - keras.ops.image
+    linalg,
+    math,
+    nn,
+    numpy,
+    signal,
+)
+from unikeras.ops.autodiff import *  # noqa: F403
 from unikeras.ops.core import *  # noqa: F403
 from unikeras.ops.core_extra import *  # noqa: F403
 from unikeras.ops.linalg import *  # noqa: F403
 from unikeras.ops.math import *  # noqa: F403
 from unikeras.ops.nn import *  # noqa: F403
 from unikeras.ops.numpy import *  # noqa: F403
+from unikeras.ops.signal import *  # noqa: F403
 
-__all__ = [*core.__all__, *core_extra.__all__, *linalg.__all__, *math.__all__, *nn.__all__, *numpy.__all__]
+__all__ = [
+    *autodiff.__all__,
+    *core.__all__,
+    *core_extra.__all__,
+    *linalg.__all__,
+    *math.__all__,
+    *nn.__all__,
+    *numpy.__all__,
+    *signal.__all__,
+]
 
 # Ops written as Python functions record a graph node when given KerasTensors, like the primitives.
 _NOT_OPS = {"convert_to_tensor", "convert_to_numpy", "is_tensor", "shape", "dtype", "size", "ndim", "value_and_grad"}

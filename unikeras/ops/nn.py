@@ -298,7 +298,9 @@ __all__ = [
 # more activations (Keras's celu, glu, sparsemax, ...), composed in their own module
 from unikeras.ops import nn_activations as _nn_activations  # noqa: E402
 from unikeras.ops import nn_extra as _nn_extra  # noqa: E402
+from unikeras.ops import nn_sequence as _nn_sequence  # noqa: E402
 from unikeras.ops.nn_activations import *  # noqa: E402,F403
 from unikeras.ops.nn_extra import *  # noqa: E402,F403
+from unikeras.ops.nn_sequence import *  # noqa: E402,F403
 
-__all__ += _nn_activations.__all__ + _nn_extra.__all__
+__all__ += _nn_activations.__all__ + _nn_extra.__all__ + _nn_sequence.__all__

@@ -267,10 +267,12 @@ __all__ = [
 from unikeras.ops import numpy_bits as _numpy_bits  # noqa: E402
 from unikeras.ops import numpy_extra as _numpy_extra  # noqa: E402
 from unikeras.ops import numpy_extra2 as _numpy_extra2  # noqa: E402
+from unikeras.ops import numpy_sets as _numpy_sets  # noqa: E402
 from unikeras.ops.core import get_item  # noqa: E402,F401 - also keras.ops.numpy.get_item
 from unikeras.ops.linalg import slogdet  # noqa: E402,F401 - also keras.ops.numpy.slogdet
 from unikeras.ops.numpy_bits import *  # noqa: E402,F403
 from unikeras.ops.numpy_extra import *  # noqa: E402,F403
 from unikeras.ops.numpy_extra2 import *  # noqa: E402,F403
+from unikeras.ops.numpy_sets import *  # noqa: E402,F403
 
-__all__ += _numpy_extra.__all__ + _numpy_extra2.__all__ + _numpy_bits.__all__
+__all__ += _numpy_extra.__all__ + _numpy_extra2.__all__ + _numpy_bits.__all__ + _numpy_sets.__all__
