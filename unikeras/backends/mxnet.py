@@ -366,6 +366,15 @@ def _einsum_pair(a: Tensor, b: Tensor, plan: tuple) -> Tensor:
     return _transpose(out, perm_out) if perm_out else out
 
 
+def _relu(x: Tensor) -> Tensor:
+    """``max(x, 0)`` through MXNet's ``Activation`` operator, which runs on oneDNN's blocked layouts
+    (``npx.relu`` does not: after a convolution it costs a layout reorder each way). ``Activation``
+    takes neither scalars nor empty arrays."""
+    if x.dtype not in ("float32", "float64", "float16") or x.ndim == 0 or x.size == 0:
+        return npx.relu(x)
+    return npx.activation(x, act_type="relu")
+
+
 def _cast(x: Tensor, dtype: str) -> Tensor:
     """``x`` as ``dtype`` (itself when it already is). ``npx.cast``, not ``astype``: astype records
     a typeless copy, which a step graph cannot type (and cast is the cheaper op)."""
@@ -688,8 +697,8 @@ class MXNetBackend(Backend):
         if recording is not None:
             twin = recording.channels_first.get(id(x))
             if twin is not None and twin[0] is x:  # relu commutes with the transpose
-                return self._to_last(npx.relu(twin[1]), twin[2])
-        return npx.relu(x)
+                return self._to_last(_relu(twin[1]), twin[2])
+        return _relu(x)
 
     def round(self, x: Tensor) -> Tensor:
         x = self.convert_to_tensor(x)
