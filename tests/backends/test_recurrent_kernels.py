@@ -18,18 +18,23 @@ BATCH, TIME, FEATURES, UNITS = 3, 4, 5, 4
 
 
 @pytest.mark.parametrize(
-    ("cell", "go_backwards", "use_bias"),
+    ("cell", "go_backwards", "use_bias", "return_sequences"),
     [
-        ("simple_rnn", False, True),
-        ("lstm", False, True),
-        ("lstm", True, False),
-        ("gru", True, True),
-        ("gru", False, False),
+        ("simple_rnn", False, True, True),
+        ("lstm", False, True, True),
+        ("lstm", True, False, True),
+        ("gru", True, True, True),
+        ("gru", False, False, True),
+        ("lstm", False, True, False),
+        ("gru", True, True, False),
     ],
 )
-def test_fused_and_generic_paths_agree(backend, rng, monkeypatch, cell, go_backwards, use_bias):
-    """Outputs, final states and gradients w.r.t. inputs, every weight and the initial states."""
-    layer = CLASSES[cell](UNITS, return_sequences=True, return_state=True, go_backwards=go_backwards, use_bias=use_bias)
+def test_fused_and_generic_paths_agree(backend, rng, monkeypatch, cell, go_backwards, use_bias, return_sequences):
+    """Outputs, final states and gradients w.r.t. inputs, every weight and the initial states (the
+    kernel may skip the sequence when the layer returns the last output only)."""
+    layer = CLASSES[cell](
+        UNITS, return_sequences=return_sequences, return_state=True, go_backwards=go_backwards, use_bias=use_bias
+    )
     x = rng.standard_normal((BATCH, TIME, FEATURES)).astype("float32")
     layer(x)
     layer.set_weights([rng.uniform(-0.6, 0.6, w.shape).astype("float32") for w in layer.get_weights()])
@@ -37,7 +42,8 @@ def test_fused_and_generic_paths_agree(backend, rng, monkeypatch, cell, go_backw
     initial = [
         unikeras.Variable(rng.standard_normal((BATCH, UNITS)).astype("float32")) for _ in range(NUM_STATES[cell])
     ]
-    targets = [ops.convert_to_tensor(rng.standard_normal((BATCH, TIME, UNITS)).astype("float32"))]
+    first = (BATCH, TIME, UNITS) if return_sequences else (BATCH, UNITS)
+    targets = [ops.convert_to_tensor(rng.standard_normal(first).astype("float32"))]
     targets += [ops.convert_to_tensor(rng.standard_normal((BATCH, UNITS)).astype("float32")) for _ in initial]
     variables = [*layer.trainable_weights, inputs, *initial]
 
@@ -49,7 +55,14 @@ def test_fused_and_generic_paths_agree(backend, rng, monkeypatch, cell, go_backw
     if cell == "gru" and bias is not None:
         bias, rec_bias = (b.reshape(part, (3 * UNITS,)) for part in b.split(bias, 2, axis=0))
     weights = (layer.kernel.value, layer.recurrent_kernel.value, bias, rec_bias)
-    fused = b.rnn(cell, b.convert_to_tensor(x), [s.value for s in initial], *weights, go_backwards)
+    fused = b.rnn(
+        cell,
+        b.convert_to_tensor(x),
+        [s.value for s in initial],
+        *weights,
+        go_backwards,
+        return_sequences=return_sequences,
+    )
     assert (fused is not None) == (b.name in FUSED_BACKENDS)
     if fused is None:
         return
@@ -73,7 +86,8 @@ def test_fused_and_generic_paths_agree(backend, rng, monkeypatch, cell, go_backw
         assert got.shape == want.shape
         np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5)
     assert np.abs(fused_grads[-1]).max() > 0  # the initial states do reach the loss
-    np.testing.assert_allclose(ops.convert_to_numpy(fused[0]), fused_outs[0], rtol=1e-5, atol=1e-6)
+    fused_first = fused[0] if return_sequences else fused[1][0]
+    np.testing.assert_allclose(ops.convert_to_numpy(fused_first), fused_outs[0], rtol=1e-5, atol=1e-6)
 
 
 def test_rnn_kernel_declines_unknown_cells(backend):

@@ -815,7 +815,8 @@ class Backend(abc.ABC):
         bias: Tensor | None,
         recurrent_bias: Tensor | None,
         go_backwards: bool,
-    ) -> tuple[Tensor, list[Tensor]] | None:
+        return_sequences: bool = True,
+    ) -> tuple[Tensor | None, list[Tensor]] | None:
         """One fused recurrent layer over ``inputs`` ``(batch, time, features)``, or ``None`` when the
         framework has no fused kernel for it (the default: callers then run the generic loop).
 
@@ -830,8 +831,10 @@ class Backend(abc.ABC):
 
         Returns ``(sequence, final_states)``: the ``(batch, time, units)`` outputs in processing
         order and the list of final ``(batch, units)`` states. Differentiable w.r.t. every input.
+        With ``return_sequences=False`` the caller reads the final states only, and an adapter may
+        return ``None`` for the sequence (to skip producing it).
         """
-        del cell, inputs, states, kernel, recurrent_kernel, bias, recurrent_bias, go_backwards
+        del cell, inputs, states, kernel, recurrent_kernel, bias, recurrent_bias, go_backwards, return_sequences
         return None
 
     def scan(

@@ -1625,7 +1625,8 @@ class MXNetBackend(Backend):
         bias: Tensor | None,
         recurrent_bias: Tensor | None,
         go_backwards: bool,
-    ) -> tuple[Tensor, list[Tensor]] | None:
+        return_sequences: bool = True,
+    ) -> tuple[Tensor | None, list[Tensor]] | None:
         # MXNet's fused RNN operator (what Gluon's rnn.LSTM/GRU/RNN call), inside a small hybridized
         # block cached per configuration and input shape: run imperatively, the stateful operator
         # rebuilds its oneDNN state on every call (measured 2-3x slower than as one cached graph).
@@ -1639,13 +1640,15 @@ class MXNetBackend(Backend):
             args.append(vector if vector is not None else self._rnn_zeros(width, x))
         args += [self.convert_to_tensor(s) for s in states]
         blocks = self.__dict__.setdefault("_rnn_blocks", {})
-        key = (mode, units, go_backwards, len(states), x.dtype, x.shape)
+        key = (mode, units, go_backwards, return_sequences, len(states), x.dtype, x.shape)
         block = blocks.get(key)
         if block is None:
             if len(blocks) >= 32:
                 blocks.clear()
-            block = blocks[key] = self._rnn_block(mode, units, go_backwards)
+            block = blocks[key] = self._rnn_block(mode, units, go_backwards, return_sequences)
         out = block(*args)
+        if not return_sequences:  # the block returns the final states only
+            return None, list(out) if isinstance(out, list | tuple) else [out]
         return out[0], list(out[1:])
 
     def _rnn_zeros(self, width: int, like: Tensor) -> Tensor:
@@ -1657,11 +1660,12 @@ class MXNetBackend(Backend):
         return self._constant(cache[key])
 
     @staticmethod
-    def _rnn_block(mode: str, units: int, go_backwards: bool) -> Any:
+    def _rnn_block(mode: str, units: int, go_backwards: bool, return_sequences: bool) -> Any:
         """A hybridized block: Keras-layout weights and batch-major data in, ``npx.rnn`` (time-major data,
         one flat parameter vector: input weights, recurrent weights, input bias, recurrent bias, weights
         ``(gates * units, features)``, GRU gate blocks r, z, n where Keras has z, r, h) in between,
-        ``(sequence, *final states)`` out."""
+        ``(sequence, *final states)`` out, or the final states alone without ``return_sequences`` (the
+        sequence's transpose back to batch-major is then not computed)."""
         from mxnet import gluon
 
         class FusedRNN(gluon.HybridBlock):
@@ -1687,7 +1691,10 @@ class MXNetBackend(Backend):
                     state_outputs=True,
                     **extra,
                 )
-                return (fnp.transpose(out[0], (1, 0, 2)), *[fnp.squeeze(out[i], axis=0) for i in range(1, len(hx) + 1)])
+                final = [fnp.squeeze(out[i], axis=0) for i in range(1, len(hx) + 1)]
+                if not return_sequences:
+                    return tuple(final) if len(final) > 1 else final[0]
+                return (fnp.transpose(out[0], (1, 0, 2)), *final)
 
         block = FusedRNN()
         block.hybridize(static_alloc=True, static_shape=True)

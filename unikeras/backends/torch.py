@@ -850,6 +850,7 @@ class TorchBackend(Backend):
         bias: Tensor | None,
         recurrent_bias: Tensor | None,
         go_backwards: bool,
+        return_sequences: bool = True,
     ) -> tuple[Tensor, list[Tensor]] | None:
         # PyTorch's own kernels (what nn.LSTM/GRU/RNN call): weights (gates * units, features), gate
         # blocks i, f, g, o for the LSTM (Keras's order) and r, z, n for the GRU (Keras's is z, r, h).

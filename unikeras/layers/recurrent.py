@@ -246,7 +246,16 @@ class _RNN(Layer):
         if fused is not None:
             cell, input_bias, recurrent_bias = fused
             kernels = (self.kernel.value, self.recurrent_kernel.value)
-            result = b.rnn(cell, inputs, states, *kernels, input_bias, recurrent_bias, self.go_backwards)
+            result = b.rnn(
+                cell,
+                inputs,
+                states,
+                *kernels,
+                input_bias,
+                recurrent_bias,
+                self.go_backwards,
+                return_sequences=self.return_sequences,
+            )
             if result is not None:
                 sequence, states = result[0], list(result[1])
                 return self._result(sequence if self.return_sequences else states[0], states)
