@@ -26,24 +26,34 @@ try:
         dtype_policies,
         initializers,
         layers,
+        legacy,
         losses,
         metrics,
+        mixed_precision,
         models,
         ops,
         optimizers,
+        preprocessing,
+        quantizers,
         random,
         regularizers,
         saving,
+        tree,
         utils,
+        visualization,
     )
     from unikeras.dtype_policies import DTypePolicy, FloatDTypePolicy
+    from unikeras.function import Function
     from unikeras.initializers import Initializer
-    from unikeras.layers import Input, Layer
+    from unikeras.layers import Input, InputSpec, Layer
     from unikeras.losses import Loss
     from unikeras.metrics import Metric
     from unikeras.models import Model, Sequential
     from unikeras.optimizers import Optimizer
+    from unikeras.quantizers import Quantizer
     from unikeras.regularizers import Regularizer
+    from unikeras.rematerialization import RematScope, remat
+    from unikeras.scopes import StatelessScope, SymbolicScope, device, name_scope
     from unikeras.symbolic import KerasTensor
     from unikeras.variables import Variable
 finally:
@@ -60,26 +70,32 @@ def version() -> str:
 
 def __getattr__(name: str):
     # `unikeras.compare` (the side-by-side run of every backend) loads only when asked for.
-    if name == "compare":
+    if name in ("compare", "wrappers"):  # wrappers imports scikit-learn
         import importlib
 
-        return importlib.import_module("unikeras.compare")
+        return importlib.import_module(f"unikeras.{name}")
     raise AttributeError(f"module 'unikeras' has no attribute {name!r}")
 
 
 __all__ = [
     "DTypePolicy",
     "FloatDTypePolicy",
+    "Function",
     "Initializer",
     "Input",
+    "InputSpec",
     "KerasTensor",
     "Layer",
     "Loss",
     "Metric",
     "Model",
     "Optimizer",
+    "Quantizer",
     "Regularizer",
+    "RematScope",
     "Sequential",
+    "StatelessScope",
+    "SymbolicScope",
     "Variable",
     "activations",
     "backend",
@@ -88,18 +104,27 @@ __all__ = [
     "config",
     "constraints",
     "datasets",
+    "device",
     "distribution",
     "dtype_policies",
     "initializers",
     "layers",
+    "legacy",
     "losses",
     "metrics",
+    "mixed_precision",
     "models",
+    "name_scope",
     "ops",
     "optimizers",
+    "preprocessing",
+    "quantizers",
     "random",
     "regularizers",
+    "remat",
     "saving",
+    "tree",
     "utils",
     "version",
+    "visualization",
 ]

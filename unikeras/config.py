@@ -232,3 +232,83 @@ def set_max_steps_per_epoch(max_steps_per_epoch: int | None) -> None:
     ``None`` removes the cap. A warning says when an epoch is cut."""
     global _max_steps_per_epoch
     _max_steps_per_epoch = _check_limit(max_steps_per_epoch, "set_max_steps_per_epoch(): `max_steps_per_epoch`")
+
+
+# ---------------------------------------------------------------------------------------------- switches
+_interactive_logging: bool = True
+_traceback_filtering: bool = True
+_safe_mode: bool = True
+_flash_attention: bool | None = None  # None: layers may use it where they can (Keras's default)
+
+
+def enable_interactive_logging() -> None:
+    """Write logs (the progress bar, ``print_msg``) to stdout, for a terminal or a notebook (the default)."""
+    global _interactive_logging
+    _interactive_logging = True
+
+
+def disable_interactive_logging() -> None:
+    """Send logs to the ``logging`` module (logger ``"unikeras"``, level INFO) instead of stdout: for jobs
+    run on a server."""
+    global _interactive_logging
+    _interactive_logging = False
+
+
+def is_interactive_logging_enabled() -> bool:
+    """Whether logs go to stdout (``True``, the default) or to the ``logging`` module."""
+    return _interactive_logging
+
+
+def enable_traceback_filtering() -> None:
+    """Drop unikeras's own frames from the tracebacks of errors raised through functions wrapped with
+    ``unikeras.utils.traceback_utils.filter_traceback`` (the default)."""
+    global _traceback_filtering
+    _traceback_filtering = True
+
+
+def disable_traceback_filtering() -> None:
+    """Show the whole traceback, unikeras's own frames included."""
+    global _traceback_filtering
+    _traceback_filtering = False
+
+
+def is_traceback_filtering_enabled() -> bool:
+    """Whether tracebacks are filtered (``True`` by default)."""
+    return _traceback_filtering
+
+
+def enable_unsafe_deserialization() -> None:
+    """Turn safe mode off for every later deserialization that is not given ``safe_mode``: Lambda layers
+    and classes or functions named by module path may then be loaded. Only for files you trust."""
+    global _safe_mode
+    _safe_mode = False
+
+
+def in_safe_mode() -> bool:
+    """Whether deserialization that is not given ``safe_mode`` runs in safe mode (``True`` until
+    ``enable_unsafe_deserialization()``)."""
+    return _safe_mode
+
+
+def enable_flash_attention() -> None:
+    """Let attention layers use a fused (flash) attention kernel where the backend has one for the
+    inputs (the default)."""
+    global _flash_attention
+    _flash_attention = None
+
+
+def disable_flash_attention() -> None:
+    """Keep attention layers off fused (flash) attention kernels."""
+    global _flash_attention
+    _flash_attention = False
+
+
+def is_flash_attention_enabled() -> bool | None:
+    """``False`` after ``disable_flash_attention()``; otherwise ``None`` (Keras's value for "may be used
+    where supported")."""
+    return _flash_attention
+
+
+def is_nnx_enabled() -> bool:
+    """Always ``False``: Flax NNX features belong to Keras's JAX backend; unikeras has none."""
+    return False

@@ -57,3 +57,36 @@ def test_default_names_are_keras_names():
     ]:
         ours, theirs = getattr(layers, cls)(*args), getattr(keras.layers, cls)(*args)
         assert stem(ours.name) == stem(theirs.name), cls
+
+
+class _SpecLayer(layers.Layer):
+    """A Keras-style custom layer that states its inputs with ``self.input_spec``."""
+
+    def __init__(self, spec, **kwargs):
+        super().__init__(**kwargs)
+        self.input_spec = spec
+
+    def call(self, inputs):
+        return inputs if not isinstance(inputs, list) else inputs[0]
+
+
+def test_input_spec_set_by_a_custom_layer_is_checked_on_every_call(backend):
+    spec = layers.InputSpec(ndim=3, axes={-1: 4})
+    layer = _SpecLayer(spec, name="spec_layer")
+    good = np.zeros((2, 3, 4), "float32")
+    np.testing.assert_array_equal(unikeras.ops.convert_to_numpy(layer(good)), good)
+    with pytest.raises(
+        ValueError, match=re.escape("Layer 'spec_layer': input 0: expected ndim=3, received shape (2, 4)")
+    ):
+        layer(np.zeros((2, 4), "float32"))
+    with pytest.raises(ValueError, match="spec_layer.*expected axis -1 of size 4"):
+        layer(np.zeros((2, 3, 5), "float32"))
+    with pytest.raises(ValueError, match="spec_layer.*expected ndim=3"):  # symbolic calls too
+        layer(unikeras.Input((4,)))
+    assert layer(unikeras.Input((3, 4))).shape == (None, 3, 4)
+    pair = _SpecLayer([layers.InputSpec(max_ndim=2), layers.InputSpec(dtype="int32")], name="pair")
+    pair([np.zeros((2, 3), "float32"), np.zeros((2,), "int32")])
+    with pytest.raises(ValueError, match="pair.*input 1: expected dtype int32, received float32"):
+        pair([np.zeros((2, 3), "float32"), np.zeros((2,), "float32")])
+    with pytest.raises(ValueError, match="pair.*input 0: expected max_ndim=2"):
+        pair([np.zeros((2, 3, 1), "float32"), np.zeros((2,), "int32")])

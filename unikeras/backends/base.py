@@ -874,6 +874,61 @@ class Backend(abc.ABC):
         length = self.shape(x)[axis]
         return [self.squeeze(s, axis=axis) for s in self.split(x, length, axis=axis)]
 
+    # ------------------------------------------------------------------ linalg decompositions, autodiff (D1)
+    def linalg_svd(self, x: Tensor, full_matrices: bool = True, compute_uv: bool = True) -> Any:
+        """``numpy.linalg.svd`` over the last two axes: ``(u, s, vh)`` with ``x = u diag(s) vh`` and
+        ``s`` descending, or ``s`` alone without ``compute_uv``. Differentiable where the framework is."""
+        raise self.unsupported("linalg.svd")
+
+    def linalg_qr(self, x: Tensor, mode: str = "reduced") -> tuple[Tensor, Tensor]:
+        """``numpy.linalg.qr`` over the last two axes (``mode`` "reduced" or "complete"): ``(q, r)``."""
+        raise self.unsupported("linalg.qr")
+
+    def linalg_eigh(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        """``numpy.linalg.eigh`` of symmetric matrices: eigenvalues ascending and the eigenvectors as
+        columns."""
+        raise self.unsupported("linalg.eigh")
+
+    def linalg_eig(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        """``numpy.linalg.eig``: complex eigenvalues and eigenvectors (columns) of real square matrices."""
+        raise self.unsupported("linalg.eig")
+
+    def jvp(
+        self, fun: Callable[..., Any], primals: Sequence[Tensor], tangents: Sequence[Tensor], has_aux: bool = False
+    ) -> tuple:
+        """Forward-mode product: ``(fun(*primals), J(primals) @ tangents)`` (``primals``, ``tangents``
+        and the output may be nested lists/tuples/dicts of tensors), plus ``aux`` with ``has_aux``."""
+        raise self.unsupported("jvp")
+
+    def custom_gradient(self, fn: Callable[..., Any]) -> Callable[..., Any]:
+        """``h(*args)`` with the value of ``fn(*args)[0]`` and the gradient ``fn(*args)[1]`` gives:
+        ``grad_fn(*upstreams)`` returns one gradient per positional argument of ``fn``."""
+        raise self.unsupported("custom_gradient")
+
+    def bitcast(self, x: Tensor, dtype: str) -> Tensor:
+        """``numpy.ndarray.view(dtype)``: the same bytes read as ``dtype`` (a wider or narrower item
+        merges or splits the last axis). This default goes through host memory (eager only);
+        frameworks with a bitcast kernel override it."""
+        return self.convert_to_tensor(np.ascontiguousarray(self.to_numpy(x)).view(dtype))
+
+    # ------------------------------------------------------------------ rematerialization (keras.remat)
+    def remat(self, fn: Callable[..., Any]) -> Callable[..., Any]:
+        """``fn`` with the same values and gradients, whose intermediate values are recomputed in the
+        backward pass instead of being kept (less memory, more compute). This default returns ``fn``
+        itself (nothing recomputed); frameworks with checkpointing override it."""
+        return fn
+
+    # ------------------------------------------------------------------ device placement (keras.device)
+    def device_scope(self, device_name: str) -> Any:
+        """A context manager inside which new tensors are placed on ``device_name`` (``"cpu:0"``,
+        ``"gpu:1"``; one of ``list_devices()``). This default accepts the CPU only, where tensors are
+        created anyway; frameworks with placement override it."""
+        import contextlib
+
+        if device_name.split(":")[0] != "cpu":
+            raise self.unsupported("device placement", f"cannot place tensors on {device_name!r}; use 'cpu:0'")
+        return contextlib.nullcontext()
+
 
 def conv_transpose_geometry(
     size: int, kernel_size: int, stride: int, padding: str, output_padding: int | None = None, dilation: int = 1

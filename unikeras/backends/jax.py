@@ -720,3 +720,53 @@ class JaxBackend(Backend):
         xs = [jnp.moveaxis(jnp.asarray(x), axis, 0) for x in xs]
         carry, ys = lax.scan(body, init, xs, reverse=reverse)
         return list(carry), [jnp.moveaxis(y, 0, axis) for y in ys]
+
+    # ------------------------------------------------------------------ linalg decompositions, autodiff (D1)
+    def linalg_svd(self, x: Tensor, full_matrices: bool = True, compute_uv: bool = True) -> Any:
+        out = jnp.linalg.svd(x, full_matrices=full_matrices, compute_uv=compute_uv)
+        return tuple(out) if compute_uv else out
+
+    def linalg_qr(self, x: Tensor, mode: str = "reduced") -> tuple[Tensor, Tensor]:
+        return tuple(jnp.linalg.qr(x, mode=mode))
+
+    def linalg_eigh(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        return tuple(jnp.linalg.eigh(x))
+
+    def linalg_eig(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        return tuple(jnp.linalg.eig(x))
+
+    def jvp(
+        self, fun: Callable[..., Any], primals: Sequence[Tensor], tangents: Sequence[Tensor], has_aux: bool = False
+    ) -> tuple:
+        primals = tuple(jnp.asarray(p) for p in primals)
+        tangents = tuple(jnp.asarray(t, dtype=p.dtype) for t, p in zip(tangents, primals, strict=True))
+        return jax.jvp(fun, primals, tangents, has_aux=has_aux)
+
+    def custom_gradient(self, fn: Callable[..., Any]) -> Callable[..., Any]:
+        def forward(*args: Any) -> Any:
+            out, grad_fn = fn(*args)
+
+            def vjp(upstream: Any) -> tuple:
+                upstreams = upstream if isinstance(upstream, tuple) else (upstream,)
+                grads = grad_fn(*upstreams)
+                return tuple(grads) if isinstance(grads, (list, tuple)) else (grads,)
+
+            return out, vjp
+
+        return jax.custom_gradient(forward)
+
+    def bitcast(self, x: Tensor, dtype: str) -> Tensor:
+        return jnp.asarray(x).view(dtype)
+
+    # ------------------------------------------------------------------ rematerialization (keras.remat)
+    def remat(self, fn: Callable[..., Any]) -> Callable[..., Any]:
+        return jax.checkpoint(fn)
+
+    # ------------------------------------------------------------------ device placement (keras.device)
+    def device_scope(self, device_name: str) -> Any:
+        kind, _, index = device_name.partition(":")
+        try:
+            devices = jax.devices("gpu" if kind == "cuda" else kind)
+            return jax.default_device(devices[int(index or 0)])
+        except (RuntimeError, IndexError) as err:
+            raise BackendError(f"backend 'jax' has no device {device_name!r}: {err}") from None

@@ -1699,3 +1699,103 @@ class MXNetBackend(Backend):
         block = FusedRNN()
         block.hybridize(static_alloc=True, static_shape=True)
         return block
+
+    # ------------------------------------------------------------------ linalg decompositions, autodiff (D1)
+    # mx.np.linalg.qr fails on every input in 1.9.1 (its result namedtuple is built wrongly) and its
+    # eigh/eig/pinv return zero gradients; the legacy kernels gelqf (LQ) and syevd have true gradients.
+    def linalg_svd(self, x: Tensor, full_matrices: bool = True, compute_uv: bool = True) -> Any:
+        m, n = x.shape[-2:]
+        if compute_uv and full_matrices and m != n:
+            raise self.unsupported(
+                "linalg.svd(full_matrices=True) of non-square matrices",
+                "its gesvd kernel returns the reduced factors only; pass full_matrices=False, or use another backend",
+            )
+        tall = m > n
+        if tall:  # gesvd needs rows <= columns: decompose the transpose
+            x = mnp.swapaxes(x, -1, -2)
+        u, s, vh = mnp.linalg.svd(x)
+        if not compute_uv:
+            return s
+        if tall:
+            u, vh = mnp.swapaxes(vh, -1, -2), mnp.swapaxes(u, -1, -2)
+        return u, s, vh
+
+    def linalg_qr(self, x: Tensor, mode: str = "reduced") -> tuple[Tensor, Tensor]:
+        m, n = x.shape[-2:]
+        if m > n and mode == "complete":
+            raise self.unsupported(
+                "linalg.qr(mode='complete') of matrices with more rows than columns",
+                "its gelqf kernel returns the reduced factors only; pass mode='reduced', or use another backend",
+            )
+        if m > n or m == n:
+            # x^T = L Q (LQ of the transpose, rows of Q orthonormal) gives x = Q^T L^T
+            q_t, lower = mx.nd.linalg.gelqf(mnp.swapaxes(x, -1, -2).as_nd_ndarray())
+            return mnp.swapaxes(q_t.as_np_ndarray(), -1, -2), mnp.swapaxes(lower.as_np_ndarray(), -1, -2)
+        # more columns than rows: factor the leading square block, the rest of r is q^T times the rest
+        left, right = mnp.split(x, [m], axis=-1)
+        q, r_left = self.linalg_qr(left)
+        return q, mnp.concatenate([r_left, mnp.matmul(mnp.swapaxes(q, -1, -2), right)], axis=-1)
+
+    def linalg_eigh(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        rows, w = mx.nd.linalg.syevd(x.as_nd_ndarray())  # eigenvectors as rows
+        return w.as_np_ndarray(), mnp.swapaxes(rows.as_np_ndarray(), -1, -2)
+
+    def linalg_eig(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        raise self.unsupported(
+            "linalg.eig",
+            "MXNet 1.9.1 has no complex dtype, so general eigenvalues cannot be returned; use linalg.eigh for "
+            "symmetric matrices, or the torch, tensorflow or jax backend",
+        )
+
+    def jvp(
+        self, fun: Callable[..., Any], primals: Sequence[Tensor], tangents: Sequence[Tensor], has_aux: bool = False
+    ) -> tuple:
+        # MXNet has no forward mode: J @ t is built one output element at a time from reverse-mode
+        # gradients (one backward pass per output element, fine for the small outputs jvp is used on).
+        inputs = [self.convert_to_tensor(p).copy() for p in primals]
+        tangents = [self.convert_to_tensor(t).astype(p.dtype) for t, p in zip(tangents, inputs, strict=True)]
+        for p in inputs:
+            p.attach_grad()
+        with autograd.record():
+            result = fun(*inputs)
+        out, aux = result if has_aux else (result, None)
+
+        def jvp_of(leaf: Tensor) -> Tensor:
+            flat = []
+            for i in range(int(np.prod(leaf.shape))):
+                unit = np.zeros(leaf.size, dtype=leaf.dtype)
+                unit[i] = 1
+                head = mnp.array(unit.reshape(leaf.shape), dtype=leaf.dtype, ctx=leaf.ctx)
+                for p in inputs:  # an input the leaf does not reach keeps a zero gradient
+                    p.grad[:] = 0
+                leaf.backward(head, retain_graph=True)
+                flat.append(sum(mnp.sum(p.grad * t) for p, t in zip(inputs, tangents, strict=True)))
+            return mnp.stack(flat).reshape(leaf.shape).astype(leaf.dtype) if flat else mnp.zeros_like(leaf)
+
+        def each(s: Any, f: Callable[[Tensor], Tensor]) -> Any:
+            if isinstance(s, (list, tuple)):
+                return type(s)(each(item, f) for item in s)
+            if isinstance(s, dict):
+                return {k: each(v, f) for k, v in s.items()}
+            return f(s)
+
+        out_tangents = each(out, jvp_of)
+        out_values = each(out, lambda leaf: leaf.detach())
+        return (out_values, out_tangents, aux) if has_aux else (out_values, out_tangents)
+
+    def custom_gradient(self, fn: Callable[..., Any]) -> Callable[..., Any]:
+        class _Custom(autograd.Function):
+            def forward(self, *args: Any) -> Any:
+                out, self.grad_fn = fn(*args)
+                return out
+
+            def backward(self, *upstreams: Any) -> Any:
+                grads = self.grad_fn(*[u.as_np_ndarray() for u in upstreams])
+                if isinstance(grads, (list, tuple)):
+                    return tuple(g.as_nd_ndarray() for g in grads)
+                return grads.as_nd_ndarray()
+
+        def apply(*args: Any) -> Any:
+            return _Custom()(*args)
+
+        return apply

@@ -845,3 +845,65 @@ class TensorFlowBackend(Backend):
         # while loop is slower on CPU for short sequences); one unstack op per sequence instead of
         # a slice per step.
         return tf.unstack(tf.convert_to_tensor(x), axis=axis)
+
+    # ------------------------------------------------------------------ linalg decompositions, autodiff (D1)
+    def linalg_svd(self, x: Tensor, full_matrices: bool = True, compute_uv: bool = True) -> Any:
+        if not compute_uv:
+            return tf.linalg.svd(x, full_matrices=full_matrices, compute_uv=False)
+        s, u, v = tf.linalg.svd(x, full_matrices=full_matrices, compute_uv=True)
+        return u, s, tf.linalg.adjoint(v)
+
+    def linalg_qr(self, x: Tensor, mode: str = "reduced") -> tuple[Tensor, Tensor]:
+        q, r = tf.linalg.qr(x, full_matrices=mode == "complete")
+        return q, r
+
+    def linalg_eigh(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        w, v = tf.linalg.eigh(x)
+        return w, v
+
+    def linalg_eig(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        w, v = tf.linalg.eig(x)
+        return w, v
+
+    def jvp(
+        self, fun: Callable[..., Any], primals: Sequence[Tensor], tangents: Sequence[Tensor], has_aux: bool = False
+    ) -> tuple:
+        primals = [tf.convert_to_tensor(p) for p in primals]
+        tangents = [tf.cast(t, p.dtype) for t, p in zip(tangents, primals, strict=True)]
+        with tf.autodiff.ForwardAccumulator(primals, tangents) as accumulator:
+            result = fun(*primals)
+            out, aux = result if has_aux else (result, None)
+            flat = tf.nest.flatten(out)
+            tangents_out = [accumulator.jvp(o, unconnected_gradients=tf.UnconnectedGradients.ZERO) for o in flat]
+        tangents_out = tf.nest.pack_sequence_as(out, tangents_out)
+        return (out, tangents_out, aux) if has_aux else (out, tangents_out)
+
+    def custom_gradient(self, fn: Callable[..., Any]) -> Callable[..., Any]:
+        @tf.custom_gradient
+        def wrapped(*args: Any) -> Any:
+            out, grad_fn = fn(*args)
+
+            def grad(*upstreams: Any, variables: Any = None) -> Any:
+                del variables
+                grads = grad_fn(*upstreams)
+                return list(grads) if isinstance(grads, (list, tuple)) else grads
+
+            return out, grad
+
+        return wrapped
+
+    def bitcast(self, x: Tensor, dtype: str) -> Tensor:
+        x = tf.convert_to_tensor(x)
+        target = tf.as_dtype(dtype)
+        source_size, target_size = x.dtype.size, target.size
+        if source_size < target_size:  # tf.bitcast merges a trailing axis of target / source items
+            x = tf.reshape(x, [*x.shape[:-1], x.shape[-1] // (target_size // source_size), target_size // source_size])
+        out = tf.bitcast(x, target)
+        if source_size > target_size:  # tf.bitcast adds a trailing axis of the split items
+            out = tf.reshape(out, [*x.shape[:-1], x.shape[-1] * (source_size // target_size)])
+        return out
+
+    # ------------------------------------------------------------------ device placement (keras.device)
+    def device_scope(self, device_name: str) -> Any:
+        kind, _, index = device_name.partition(":")
+        return tf.device(f"{'GPU' if kind in ('gpu', 'cuda') else kind.upper()}:{index or 0}")

@@ -887,6 +887,62 @@ class TorchBackend(Backend):
         out, h = kernel_fn(x, hx[0], params, has_biases, 1, 0.0, training, False, True)
         return out, [h[0]]
 
+    # ------------------------------------------------------------------ linalg decompositions, autodiff (D1)
+    def linalg_svd(self, x: Tensor, full_matrices: bool = True, compute_uv: bool = True) -> Any:
+        if not compute_uv:
+            return torch.linalg.svdvals(x)
+        return tuple(torch.linalg.svd(x, full_matrices=full_matrices))
+
+    def linalg_qr(self, x: Tensor, mode: str = "reduced") -> tuple[Tensor, Tensor]:
+        return tuple(torch.linalg.qr(x, mode=mode))
+
+    def linalg_eigh(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        return tuple(torch.linalg.eigh(x))
+
+    def linalg_eig(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        return tuple(torch.linalg.eig(x))
+
+    def jvp(
+        self, fun: Callable[..., Any], primals: Sequence[Tensor], tangents: Sequence[Tensor], has_aux: bool = False
+    ) -> tuple:
+        primals = tuple(primals)
+        tangents = tuple(torch.as_tensor(t, dtype=p.dtype) for t, p in zip(tangents, primals, strict=True))
+        return torch.func.jvp(fun, primals, tangents, has_aux=has_aux)
+
+    def custom_gradient(self, fn: Callable[..., Any]) -> Callable[..., Any]:
+        class _Custom(torch.autograd.Function):
+            @staticmethod
+            def forward(ctx: Any, *args: Any) -> Any:
+                out, ctx.grad_fn = fn(*args)
+                return out
+
+            @staticmethod
+            def backward(ctx: Any, *upstreams: Any) -> Any:
+                grads = ctx.grad_fn(*upstreams)
+                return tuple(grads) if isinstance(grads, (list, tuple)) else grads
+
+        def apply(*args: Any) -> Any:
+            return _Custom.apply(*args)
+
+        return apply
+
+    def bitcast(self, x: Tensor, dtype: str) -> Tensor:
+        return x.contiguous().view(getattr(torch, dtype))
+
+    # ------------------------------------------------------------------ rematerialization (keras.remat)
+    def remat(self, fn: Callable[..., Any]) -> Callable[..., Any]:
+        from torch.utils.checkpoint import checkpoint
+
+        def recomputed(*args: Any, **kwargs: Any) -> Any:
+            return checkpoint(fn, *args, use_reentrant=False, **kwargs)
+
+        return recomputed
+
+    # ------------------------------------------------------------------ device placement (keras.device)
+    def device_scope(self, device_name: str) -> Any:
+        kind, _, index = device_name.partition(":")
+        return torch.device(f"{'cuda' if kind == 'gpu' else kind}:{index or 0}")  # a context manager
+
 
 def _compiled_step(step: Callable[..., Any], state: list[Any]) -> Callable[..., Any]:
     """``torch.compile(step)``; if its first call fails, the state is restored and the step

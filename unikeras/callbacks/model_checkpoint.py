@@ -63,7 +63,7 @@ class ModelCheckpoint(MonitorCallback):
         self._current_epoch = 0
         if save_freq != "epoch" and (not isinstance(save_freq, int) or isinstance(save_freq, bool) or save_freq < 1):
             raise ValueError(
-                f"ModelCheckpoint: unrecognized save_freq: {save_freq!r}. Expected save_freq are 'epoch' or a "
+                f"{type(self).__name__}: unrecognized save_freq: {save_freq!r}. Expected save_freq are 'epoch' or a "
                 "positive integer (a number of batches)."
             )
         if save_weights_only:

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from unikeras.callbacks.callback import Callback
+from unikeras.utils.io_utils import print_msg
 from unikeras.utils.progbar import Progbar
 
 
@@ -70,7 +71,7 @@ class ProgbarLogger(Callback):
 
     def on_epoch_begin(self, epoch: int, logs: Mapping | None = None) -> None:
         if self._verbose and self._epochs > 1:
-            print(f"Epoch {epoch + 1}/{self._epochs}", flush=True)
+            print_msg(f"Epoch {epoch + 1}/{self._epochs}")
         self._new_bar()
 
     def on_train_batch_end(self, batch: int, logs: Mapping | None = None) -> None:

@@ -1,4 +1,4 @@
-"""Core layers: Dense, and the input layer behind ``unikeras.Input``."""
+"""Core layers: Dense, Identity, and the input layer behind ``unikeras.Input``."""
 
 from __future__ import annotations
 
@@ -212,3 +212,15 @@ class Lambda(Layer):
             f"Lambda '{config.get('name')}': its function is Python code and is not recreated from a config; "
             "build the layer again from the function."
         )
+
+
+class Identity(Layer):
+    """Returns its inputs (a tensor, or a list or dict of tensors) unchanged; masks pass through."""
+
+    supports_masking = True
+
+    def call(self, inputs: Any) -> Any:
+        return inputs
+
+    def compute_output_shape(self, input_shape: Any) -> Any:
+        return input_shape

@@ -108,3 +108,109 @@ class Embedding(Layer):
             "embeddings_constraint": constraints.serialize(self.embeddings_constraint),
             "mask_zero": self.mask_zero,
         }
+
+
+class ReversibleEmbedding(Embedding):
+    """An ``Embedding`` that can also map vectors back to logits over the vocabulary: called with
+    ``reverse=True`` on ``(batch, ..., output_dim)`` inputs it returns ``inputs @ embeddings.T``
+    (``(batch, ..., input_dim)``), or ``inputs @ reverse_embeddings`` when the weights are not tied.
+
+    Args:
+        input_dim: positive int, vocabulary size.
+        output_dim: positive int, embedding size.
+        tie_weights: whether the reverse projection uses the transposed embeddings (True) or its own
+            ``reverse_embeddings`` weight of shape ``(output_dim, input_dim)``.
+        embeddings_initializer: initializer of the matrices (``"uniform"``: ``RandomUniform(-0.05, 0.05)``).
+        embeddings_regularizer: penalty on the embeddings added to ``losses``.
+        embeddings_constraint: projection applied to the embeddings after each optimizer update.
+        mask_zero: whether index 0 is padding (see ``Embedding``); the reverse call gives no mask.
+        reverse_dtype: optional dtype the reverse matmul is computed in (inputs and kernel cast to it).
+        logit_soft_cap: optional float ``c``: reverse logits become ``c * tanh(logits / c)``.
+    """
+
+    def __init__(
+        self,
+        input_dim: int,
+        output_dim: int,
+        tie_weights: bool = True,
+        embeddings_initializer: Any = "uniform",
+        embeddings_regularizer: Any = None,
+        embeddings_constraint: Any = None,
+        mask_zero: bool = False,
+        reverse_dtype: str | None = None,
+        logit_soft_cap: float | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(
+            input_dim,
+            output_dim,
+            embeddings_initializer=embeddings_initializer,
+            embeddings_regularizer=embeddings_regularizer,
+            embeddings_constraint=embeddings_constraint,
+            mask_zero=mask_zero,
+            **kwargs,
+        )
+        self.tie_weights = bool(tie_weights)
+        self.reverse_dtype = reverse_dtype
+        if logit_soft_cap is not None and (
+            not isinstance(logit_soft_cap, (int, float)) or isinstance(logit_soft_cap, bool) or logit_soft_cap <= 0
+        ):
+            raise ValueError(
+                f"ReversibleEmbedding '{self.name}': `logit_soft_cap` must be None or a positive number, "
+                f"received {logit_soft_cap!r}."
+            )
+        self.logit_soft_cap = logit_soft_cap
+        self._reverse_shapes = False
+
+    def build(self, input_shape: tuple) -> None:
+        super().build(input_shape)
+        if not self.tie_weights:
+            self.reverse_embeddings = self.add_weight(
+                (self.output_dim, self.input_dim), self.embeddings_initializer, name="reverse_embeddings"
+            )
+
+    def call(self, inputs: Any, reverse: bool = False) -> Any:
+        self._reversed_call = reverse
+        if not reverse:
+            return super().call(inputs)
+        b = active()
+        shape = b.shape(inputs)
+        if not shape or shape[-1] != self.output_dim:
+            raise ValueError(
+                f"ReversibleEmbedding '{self.name}': a reverse call expects inputs whose last axis has size "
+                f"output_dim={self.output_dim}, received shape {tuple(shape)}."
+            )
+        kernel = b.transpose(self.embeddings.value, (1, 0)) if self.tie_weights else self.reverse_embeddings.value
+        if self.reverse_dtype is not None:
+            inputs, kernel = b.cast(inputs, self.reverse_dtype), b.cast(kernel, self.reverse_dtype)
+        logits = b.matmul(inputs, kernel)
+        if self.logit_soft_cap is not None:
+            cap = float(self.logit_soft_cap)
+            logits = b.multiply(b.tanh(b.divide(logits, cap)), cap)
+        return logits
+
+    def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
+        """``inputs != 0`` for a forward call with ``mask_zero``; ``None`` for a reverse call."""
+        if getattr(self, "_reversed_call", False):
+            return None
+        return super().compute_mask(inputs, mask)
+
+    def _symbolic_call(self, inputs: Any, kwargs: dict | None = None, args: tuple = ()) -> Any:
+        self._reverse_shapes = bool((kwargs or {}).get("reverse"))
+        try:
+            return super()._symbolic_call(inputs, kwargs, args)
+        finally:
+            self._reverse_shapes = False
+
+    def compute_output_shape(self, input_shape: tuple, reverse: bool = False) -> tuple:
+        if reverse or self._reverse_shapes:
+            return tuple(input_shape[:-1]) + (self.input_dim,)
+        return super().compute_output_shape(input_shape)
+
+    def get_config(self) -> dict:
+        return {
+            **super().get_config(),
+            "tie_weights": self.tie_weights,
+            "reverse_dtype": self.reverse_dtype,
+            "logit_soft_cap": self.logit_soft_cap,
+        }

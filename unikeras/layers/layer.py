@@ -25,6 +25,7 @@ import numpy as np
 
 from unikeras import backends, constraints, dtype_policies, initializers, regularizers
 from unikeras.layers import tracking
+from unikeras.layers.input_spec import assert_input_compatibility
 from unikeras.random import SeedGenerator
 from unikeras.symbolic import KerasTensor, Node
 from unikeras.variables import AutocastScope, Variable, numpy_dtype
@@ -166,6 +167,9 @@ class Layer:
     """
 
     supports_masking: bool = False
+    # An ``InputSpec`` (or a list of them, one per input) that every call's inputs are checked against,
+    # as Keras layers set ``self.input_spec``; ``None`` checks nothing beyond the layer's own checks.
+    input_spec: Any = None
     _lists_activity_regularizer = False  # whether get_config always has the key (as Keras's config does)
     _call_has_training = True  # Layer.call takes **kwargs (and raises NotImplementedError)
     _call_has_mask = False
@@ -550,6 +554,8 @@ class Layer:
                 self._maybe_build(backend.shape(inputs))
             elif self._expected_axes or self._expected_ndim is not None or self._expected_min_ndim is not None:
                 self._check_input_shape(backend.shape(inputs))
+        if self.input_spec is not None:
+            assert_input_compatibility(self.input_spec, inputs, self.name)
         explicit = kwargs.get("mask") if kwargs else None
         if explicit is not None:
             mask = explicit
@@ -623,6 +629,8 @@ class Layer:
         The output shapes come from ``compute_output_shape``; a call with tensors among further
         positional arguments, and a user-defined layer that does not override
         ``compute_output_shape``, are run once on small arrays of ones to find them."""
+        if self.input_spec is not None:
+            assert_input_compatibility(self.input_spec, inputs, self.name)
         if isinstance(inputs, KerasTensor):
             shapes: Any = inputs.shape
             if self.built:

@@ -464,4 +464,65 @@ class UnitNormalization(Layer):
         return {**super().get_config(), "axis": self.axis}
 
 
-__all__ = ["BatchNormalization", "GroupNormalization", "LayerNormalization", "UnitNormalization"]
+class RMSNormalization(Layer):
+    """Root-mean-square normalization: ``inputs / sqrt(mean(inputs**2, axis) + epsilon) * scale``, with a
+    learned ``scale`` (initialized to ones) over the normalized axes.
+
+    Args:
+        axis: int or sequence of ints, the axes normalized over (``-1``).
+        epsilon: small float added to the mean square (``1e-6``).
+    """
+
+    _computes_in_float32 = True  # as Keras's op: statistics in at least float32
+
+    def __init__(self, axis: Any = -1, epsilon: float = 1e-6, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        label = f"RMSNormalization '{self.name}'"
+        self._axes = _normalize_axes(label, axis)
+        self.axis = axis if _is_int(axis) else list(axis)
+        if not isinstance(epsilon, (int, float)) or isinstance(epsilon, bool) or epsilon < 0:
+            raise ValueError(f"{label}: `epsilon` must be a float >= 0, received {epsilon!r}.")
+        self.epsilon = epsilon
+
+    def _resolve(self, input_shape: tuple) -> tuple[int, ...]:
+        rank = len(input_shape)
+        for axis in self._axes:
+            if not -rank <= axis < rank:
+                raise ValueError(
+                    f"RMSNormalization '{self.name}': axis {axis} is out of bounds for input of shape "
+                    f"{tuple(input_shape)}."
+                )
+        axes = tuple(sorted({a % rank for a in self._axes}))
+        if any(input_shape[a] is None for a in axes):
+            raise ValueError(
+                f"RMSNormalization '{self.name}': the normalized axes {axes} of input shape {tuple(input_shape)} "
+                "must be known."
+            )
+        return axes
+
+    def build(self, input_shape: tuple) -> None:
+        axes = self._resolve(input_shape)
+        rank = len(input_shape)
+        self._expected_axes = {a - rank: input_shape[a] for a in axes}  # from the end: any rank, as in Keras
+        self.scale = self.add_weight(tuple(input_shape[a] for a in axes), "ones", name="scale")
+
+    def call(self, inputs: Any) -> Any:
+        b = active()
+        shape = b.shape(inputs)
+        axes = self._resolve(shape)
+        mean_square = b.mean(b.square(inputs), axis=axes, keepdims=True)
+        normalized = b.multiply(inputs, b.rsqrt(b.add(mean_square, self.epsilon)))
+        broadcast = [shape[a] if a in axes else 1 for a in range(len(shape))]
+        return b.multiply(normalized, b.reshape(self.scale.value, broadcast))
+
+    def compute_output_shape(self, input_shape: tuple) -> tuple:
+        rank = len(input_shape)
+        if any(not -rank <= a < rank for a in self._axes):
+            self._resolve(input_shape)
+        return tuple(input_shape)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "axis": self.axis, "epsilon": self.epsilon}
+
+
+__all__ = ["BatchNormalization", "GroupNormalization", "LayerNormalization", "RMSNormalization", "UnitNormalization"]

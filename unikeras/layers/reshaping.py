@@ -1,4 +1,5 @@
-"""Reshaping layers: Flatten, Reshape, Permute, RepeatVector, ZeroPadding1D/2D, Cropping1D/2D, UpSampling1D/2D."""
+"""Reshaping layers: Flatten, Reshape, Permute, RepeatVector, ZeroPadding1D/2D/3D, Cropping1D/2D/3D,
+UpSampling1D/2D/3D."""
 
 from __future__ import annotations
 
@@ -387,3 +388,130 @@ class UpSampling2D(Layer):
             "data_format": self.data_format,
             "interpolation": self.interpolation,
         }
+
+
+def _pairs_3d(layer: str, name: str, value: Any) -> tuple[tuple[int, int], ...]:
+    """``n`` -> three ``(n, n)``; ``(d, h, w)`` -> ``((d, d), (h, h), (w, w))``; three pairs are kept."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return (_pair(layer, name, value),) * 3
+    if isinstance(value, (tuple, list)) and len(value) == 3:
+        if all(isinstance(v, int) and not isinstance(v, bool) for v in value):
+            return tuple(_pair(layer, name, v) for v in value)
+        if all(isinstance(v, (tuple, list)) for v in value):
+            return tuple(_pair(layer, name, v) for v in value)
+    raise ValueError(f"{layer}: `{name}` must be an int, 3 ints or 3 pairs of ints, received {value!r}.")
+
+
+def _spatial_3d(data_format: str) -> tuple[int, int, int]:
+    return (1, 2, 3) if data_format == "channels_last" else (2, 3, 4)
+
+
+class ZeroPadding3D(Layer):
+    """Pads the three spatial axes of a 5-D input with zeros.
+
+    Args:
+        padding: int, 3 ints (symmetric per axis) or
+            ``((left_dim1, right_dim1), (left_dim2, right_dim2), (left_dim3, right_dim3))``.
+        data_format: ``"channels_last"`` or ``"channels_first"`` (``image_data_format()``).
+    """
+
+    def __init__(self, padding: Any = ((1, 1), (1, 1), (1, 1)), data_format: str | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._expected_ndim = 5
+        self.padding = _pairs_3d(f"ZeroPadding3D '{self.name}'", "padding", padding)
+        self.data_format = config.standardize_data_format(data_format, f"ZeroPadding3D '{self.name}'")
+
+    def call(self, inputs: Any) -> Any:
+        width = [(0, 0)] * 5
+        for axis, pad in zip(_spatial_3d(self.data_format), self.padding):
+            width[axis] = pad
+        return active().pad(inputs, width)
+
+    def compute_output_shape(self, input_shape: tuple) -> tuple:
+        shape = list(input_shape)
+        for axis, pad in zip(_spatial_3d(self.data_format), self.padding):
+            shape[axis] = _add(shape[axis], sum(pad))
+        return tuple(shape)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "padding": [list(p) for p in self.padding], "data_format": self.data_format}
+
+
+class Cropping3D(Layer):
+    """Crops the three spatial axes of a 5-D input.
+
+    Args:
+        cropping: int, 3 ints (symmetric per axis) or
+            ``((left_dim1, right_dim1), (left_dim2, right_dim2), (left_dim3, right_dim3))``.
+        data_format: ``"channels_last"`` or ``"channels_first"`` (``image_data_format()``).
+    """
+
+    def __init__(self, cropping: Any = ((1, 1), (1, 1), (1, 1)), data_format: str | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._expected_ndim = 5
+        self.cropping = _pairs_3d(f"Cropping3D '{self.name}'", "cropping", cropping)
+        self.data_format = config.standardize_data_format(data_format, f"Cropping3D '{self.name}'")
+
+    def build(self, input_shape: tuple) -> None:
+        for axis, crop in zip(_spatial_3d(self.data_format), self.cropping):
+            if input_shape[axis] is not None and sum(crop) >= input_shape[axis]:
+                raise ValueError(
+                    f"Cropping3D '{self.name}': cropping {self.cropping} leaves nothing of input shape "
+                    f"{tuple(input_shape)}."
+                )
+
+    def call(self, inputs: Any) -> Any:
+        b = active()
+        shape = list(b.shape(inputs))
+        start = [0] * 5
+        for axis, (lo, hi) in zip(_spatial_3d(self.data_format), self.cropping):
+            start[axis] = lo
+            shape[axis] = shape[axis] - lo - hi
+        return b.slice(inputs, start, shape)
+
+    def compute_output_shape(self, input_shape: tuple) -> tuple:
+        shape = list(input_shape)
+        for axis, crop in zip(_spatial_3d(self.data_format), self.cropping):
+            shape[axis] = _add(shape[axis], -sum(crop))
+        return tuple(shape)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "cropping": [list(c) for c in self.cropping], "data_format": self.data_format}
+
+
+class UpSampling3D(Layer):
+    """Repeats the entries of 5-d inputs ``size[i]`` times along spatial axis ``i``.
+
+    Args:
+        size: int or 3 positive ints, factors for the three spatial axes ((2, 2, 2)).
+        data_format: ``"channels_last"`` or ``"channels_first"`` (``image_data_format()``).
+    """
+
+    def __init__(
+        self, size: int | tuple[int, int, int] = (2, 2, 2), data_format: str | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(**kwargs)
+        self._expected_ndim = 5
+        where = f"UpSampling3D '{self.name}'"
+        if isinstance(size, int) and not isinstance(size, bool):
+            size = (size,) * 3
+        if not isinstance(size, (list, tuple)) or len(size) != 3:
+            raise ValueError(f"{where}: `size` must be an int or 3 ints, received {size!r}.")
+        self.size = tuple(_check_int(where, "size", s, 1) for s in size)
+        self.data_format = config.standardize_data_format(data_format, where)
+
+    def call(self, inputs: Any) -> Any:
+        b = active()
+        for axis, factor in zip(_spatial_3d(self.data_format), self.size):
+            if factor > 1:
+                inputs = b.repeat(inputs, factor, axis=axis)
+        return inputs
+
+    def compute_output_shape(self, input_shape: tuple) -> tuple:
+        out = list(input_shape)
+        for axis, factor in zip(_spatial_3d(self.data_format), self.size):
+            out[axis] = _scaled(out[axis], factor)
+        return tuple(out)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "size": list(self.size), "data_format": self.data_format}

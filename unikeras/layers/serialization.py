@@ -17,13 +17,16 @@ def _known_classes() -> dict[str, type]:
 
     known = {name: getattr(layers, name) for name in layers.__all__ if isinstance(getattr(layers, name), type)}
     known.update(OpLayer=OpLayer, Sequential=models.Sequential, Functional=Functional, Model=Functional)
+    known.setdefault("GroupedQueryAttention", layers.GroupQueryAttention)  # Keras's class name of the layer
     return known
 
 
-def deserialize(spec: dict, custom_objects: dict | None = None) -> Any:
+def deserialize(config: dict, custom_objects: dict | None = None) -> Any:
     """A new layer (or model) from ``serialize``'s output; ``custom_objects`` maps class names of
     user-defined layers to their classes."""
     from unikeras.saving.object_registration import get_registered_object
+
+    spec = config
 
     name = spec.get("class_name")
     cls = (

@@ -1,4 +1,4 @@
-"""Layer wrappers: TimeDistributed and Bidirectional."""
+"""Layer wrappers: TimeDistributed, Bidirectional, the Wrapper base class and SpectralNormalization."""
 
 from __future__ import annotations
 
@@ -11,7 +11,34 @@ from unikeras.layers.layer import Layer
 from unikeras.ops.dispatch import active
 
 
-class TimeDistributed(Layer):
+class Wrapper(Layer):
+    """Base class of layers that wrap one other layer (``self.layer``), built with the wrapper.
+
+    Args:
+        layer: the Layer to wrap.
+    """
+
+    def __init__(self, layer: Layer, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if not isinstance(layer, Layer):
+            raise ValueError(f"{type(self).__name__} '{self.name}': `layer` must be a Layer, received {layer!r}.")
+        self.layer = layer
+
+    def build(self, input_shape: Any = None) -> None:
+        if not self.layer.built:
+            self.layer._maybe_build(input_shape)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "layer": serialization.serialize(self.layer)}
+
+    @classmethod
+    def from_config(cls, config: dict, custom_objects: dict | None = None) -> Wrapper:
+        config = dict(config)
+        config.pop("build_input_shape", None)
+        return cls(serialization.deserialize(config.pop("layer"), custom_objects), **config)
+
+
+class TimeDistributed(Wrapper):
     """Applies ``layer`` to every time step of inputs shaped ``(batch, time, ...)``; an input mask
     ``(batch, time)`` passes through (and reaches ``layer`` if its ``call`` takes one).
 
@@ -22,11 +49,8 @@ class TimeDistributed(Layer):
     supports_masking = True
 
     def __init__(self, layer: Layer, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
+        super().__init__(layer, **kwargs)  # Wrapper: `layer` must be a Layer
         self._expected_min_ndim = 3
-        if not isinstance(layer, Layer):
-            raise ValueError(f"TimeDistributed '{self.name}': `layer` must be a Layer, received {layer!r}.")
-        self.layer = layer
 
     def build(self, input_shape: tuple) -> None:
         if len(input_shape) < 3:
@@ -252,3 +276,98 @@ class Bidirectional(Layer):
         if backward is not None:
             backward = serialization.deserialize(backward, custom_objects)
         return cls(layer, backward_layer=backward, **config)
+
+
+class SpectralNormalization(Wrapper):
+    """Divides the kernel (or embeddings) of the wrapped layer by its spectral norm (largest singular
+    value), estimated by power iteration, on every training call (Miyato et al., 2018).
+
+    On a training call the kernel ``W``, viewed as a ``(-1, W.shape[-1])`` matrix, and the non-trainable
+    vector ``u`` are updated ``power_iterations`` times by ``v = normalize(u W^T)``, ``u = normalize(v W)``;
+    then ``W`` is replaced by ``W / (v W u^T)`` and ``u`` kept for the next call (an all-zero ``W`` is left
+    alone). The gradient reaching ``W`` is that of the normalized kernel, as in Keras. At inference the
+    wrapped layer runs on the kernel as it is.
+
+    Args:
+        layer: a layer with a ``kernel`` or ``embeddings`` weight (``Dense``, ``Conv2D``, ``Embedding``, ...).
+        power_iterations: positive int, power-iteration steps per training call.
+    """
+
+    def __init__(self, layer: Layer, power_iterations: int = 1, **kwargs: Any) -> None:
+        super().__init__(layer, **kwargs)
+        if not isinstance(power_iterations, int) or isinstance(power_iterations, bool) or power_iterations <= 0:
+            raise ValueError(
+                f"SpectralNormalization '{self.name}': `power_iterations` must be a positive int, "
+                f"received {power_iterations!r}."
+            )
+        self.power_iterations = power_iterations
+
+    def build(self, input_shape: tuple) -> None:
+        super().build(input_shape)
+        self._expected_min_ndim = 1
+        self._expected_axes = {-1: input_shape[-1]}
+        if hasattr(self.layer, "kernel"):
+            self.kernel = self.layer.kernel
+        elif hasattr(self.layer, "embeddings"):
+            self.kernel = self.layer.embeddings
+        else:
+            raise ValueError(
+                f"SpectralNormalization '{self.name}': the wrapped {type(self.layer).__name__} has no `kernel` nor "
+                "`embeddings` weight."
+            )
+        from unikeras import initializers
+
+        self.vector_u = self.add_weight(
+            (1, self.kernel.shape[-1]),
+            initializers.TruncatedNormal(stddev=0.02),
+            trainable=False,
+            name="vector_u",
+            dtype=self.kernel.dtype,
+        )
+
+    @property
+    def weights(self) -> list:
+        """Keras's order: the normalized kernel, ``vector_u``, then the wrapped layer's other weights."""
+        if "kernel" not in self.__dict__:
+            return super().weights
+        kernel = self.kernel
+        return [kernel, *self._own_weights, *(w for w in self.layer.weights if w is not kernel)]
+
+    def normalized_weights(self) -> tuple[Any, Any]:
+        """``(new u, normalized kernel)`` from the current kernel and ``u`` (what a training call assigns)."""
+        b = active()
+        kernel = self.kernel.value
+        shape = b.shape(kernel)
+        matrix = b.reshape(kernel, (-1, shape[-1]))
+        u = self.vector_u.value
+        dtype = b.dtype_name(kernel)
+        tiny = b.convert_to_tensor(1e-24, dtype)  # normalize: x / max(norm(x), 1e-12), as Keras's epsilon
+
+        def normalize(x: Any) -> Any:
+            return b.multiply(x, b.rsqrt(b.maximum(b.sum(b.square(x)), tiny)))
+
+        for _ in range(self.power_iterations):
+            v = normalize(b.matmul(u, b.transpose(matrix, (1, 0))))
+            u = normalize(b.matmul(v, matrix))
+        u, v = b.stop_gradient(u), b.stop_gradient(v)
+        sigma = b.reshape(b.matmul(b.matmul(v, matrix), b.transpose(u, (1, 0))), ())
+        zero = b.all(b.equal(kernel, b.zeros_like(kernel)))
+        one = b.ones((), dtype)
+        normalized = b.divide(kernel, b.where(zero, one, sigma))
+        return b.where(zero, self.vector_u.value, u), normalized
+
+    def call(self, inputs: Any, training: bool | None = None) -> Any:
+        if training:
+            b = active()
+            new_u, normalized = self.normalized_weights()
+            kernel = self.kernel.value
+            self.vector_u.assign(new_u)
+            # the kernel takes the normalized value; the gradient reaching it is the normalized kernel's
+            self.kernel.assign(b.add(kernel, b.stop_gradient(b.subtract(normalized, kernel))))
+        return self.layer(inputs)
+
+    def compute_output_shape(self, input_shape: tuple) -> Any:
+        return self.layer.compute_output_shape(input_shape)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "power_iterations": self.power_iterations}

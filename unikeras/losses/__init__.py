@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from unikeras.losses.ctc import CTC, ctc
 from unikeras.losses.extra_losses import (
     CategoricalGeneralizedCrossEntropy,
     CategoricalHinge,
@@ -72,6 +73,7 @@ for _cls in (
     CategoricalGeneralizedCrossEntropy,
     CategoricalHinge,
     Circle,
+    CTC,
     Dice,
     Tversky,
 ):
@@ -106,6 +108,7 @@ _BY_NAME: dict[str, Callable[[], Loss]] = {
     "circle": Circle,
     "dice": Dice,
     "tversky": Tversky,
+    "ctc": CTC,
 }
 
 
@@ -137,6 +140,7 @@ __all__ = [
     "categorical_hinge",
     "circle",
     "cosine_similarity",
+    "ctc",
     "deserialize",
     "dice",
     "serialize",

@@ -18,6 +18,7 @@ from unikeras.ops.linalg import *  # noqa: F403
 from unikeras.ops.math import *  # noqa: F403
 from unikeras.ops.nn import *  # noqa: F403
 from unikeras.ops.numpy import *  # noqa: F403
+from unikeras.ops.rearrange import rearrange
 from unikeras.ops.signal import *  # noqa: F403
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     *nn.__all__,
     *numpy.__all__,
     *signal.__all__,
+    "rearrange",
 ]
 
 # Ops written as Python functions record a graph node when given KerasTensors, like the primitives.

@@ -3,8 +3,9 @@
 ``det``, ``inv``, ``solve`` and their relatives run Gauss-Jordan elimination with partial pivoting
 (one row swap and one elimination per column, as batched tensor ops: differentiable, and fine for
 the small matrices of layers and teaching); ``cholesky`` runs the column-by-column algorithm.
-Decompositions that need an iterative eigen-solver (``eig``, ``eigh``, ``svd``, ``qr``, ...) are
-not here yet.
+``lu_factor`` runs the same elimination and keeps its factors. The decompositions that need an
+iterative solver (``eig``, ``eigh``, ``svd``, ``qr``) are contract primitives (each framework's LAPACK
+kernels); ``pinv`` and ``matrix_rank`` are composed from ``svd``.
 """
 
 from __future__ import annotations
@@ -242,15 +243,139 @@ def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> A
     return out if keepdims else b.squeeze(b.squeeze(out, max(axes)), min(axes))
 
 
+def _matrices(x: Any, name: str) -> Any:
+    x = _float(x)
+    if _ndim(x) < 2:
+        raise ValueError(f"{name}: expected input of rank >= 2. Received input with shape {active().shape(x)}")
+    return x
+
+
+def _swap_last(x: Any) -> Any:
+    nd = _ndim(x)
+    return active().transpose(x, [*range(nd - 2), nd - 1, nd - 2])
+
+
+def svd(x: Any, full_matrices: bool = True, compute_uv: bool = True) -> Any:
+    """The singular value decomposition of the last two axes: ``(u, s, vh)`` with ``x = u @ diag(s) @ vh``
+    and ``s`` descending (``u`` of shape ``(..., M, M)`` and ``vh`` ``(..., N, N)`` with
+    ``full_matrices``, else ``(..., M, K)`` and ``(..., K, N)``, ``K = min(M, N)``); ``s`` alone without
+    ``compute_uv``."""
+    return active().linalg_svd(_matrices(x, "svd"), full_matrices=bool(full_matrices), compute_uv=bool(compute_uv))
+
+
+def qr(x: Any, mode: str = "reduced") -> tuple[Any, Any]:
+    """The QR decomposition of the last two axes: ``(q, r)``, ``q`` with orthonormal columns and ``r``
+    upper triangular, ``x = q @ r``. ``mode``: ``"reduced"`` (``q`` of shape ``(..., M, K)``) or
+    ``"complete"`` (``(..., M, M)``)."""
+    if mode not in ("reduced", "complete"):
+        raise ValueError(
+            f"qr: `mode` argument value not supported. Expected one of {{'reduced', 'complete'}}. Received: mode={mode}"
+        )
+    return active().linalg_qr(_matrices(x, "qr"), mode=mode)
+
+
+def eigh(x: Any) -> tuple[Any, Any]:
+    """Eigenvalues (ascending) and eigenvectors (the columns) of symmetric matrices."""
+    return active().linalg_eigh(_square(x, "eigh"))
+
+
+def eig(x: Any) -> tuple[Any, Any]:
+    """Eigenvalues and eigenvectors (the columns) of general square matrices, both complex."""
+    return active().linalg_eig(_square(x, "eig"))
+
+
+def lu_factor(x: Any) -> tuple[Any, Any]:
+    """The LU factorization with partial pivoting of square matrices, as ``scipy.linalg.lu_factor``:
+    ``(lu, pivots)``, ``lu`` holding ``U`` in its upper triangle and the unit-diagonal ``L`` below it,
+    ``pivots[i]`` (int32) the row swapped with row ``i`` at step ``i``."""
+    b = active()
+    a = _square(x, "lu_factor")
+    n = b.shape(a)[-1]
+    dtype = b.dtype_name(a)
+    rows = b.arange(n, dtype="int32")
+    eye = b.eye(n, dtype=dtype)
+    pivots = []
+    for k in range(n):
+        column = _column(a, k)
+        candidates = b.where(b.greater_equal(rows, k), b.abs(column), b.full(b.shape(column), -1.0, dtype))
+        p = b.cast(b.argmax(candidates, axis=-1), "int32")
+        pivots.append(p)
+        e_p = b.cast(b.one_hot(p, n), dtype)
+        e_k = _row(eye, k)
+        swap = b.add(
+            b.subtract(
+                b.subtract(eye, b.multiply(b.expand_dims(e_k, -1), e_k)),
+                b.multiply(b.expand_dims(e_p, -1), b.expand_dims(e_p, -2)),
+            ),
+            b.add(
+                b.multiply(b.expand_dims(e_k, -1), b.expand_dims(e_p, -2)),
+                b.multiply(b.expand_dims(e_p, -1), e_k),
+            ),
+        )
+        a = b.matmul(swap, a)  # whole rows move, the multipliers found so far included
+        row_k = _row(a, k)
+        below = b.cast(b.greater(rows, k), dtype)
+        right = b.cast(b.greater(rows, k), dtype)  # columns after k
+        factors = b.multiply(b.divide(_column(a, k), b.expand_dims(_entry(row_k, k), -1)), below)
+        a = b.subtract(a, b.multiply(b.expand_dims(factors, -1), b.expand_dims(b.multiply(row_k, right), -2)))
+        in_column_k = b.multiply(b.expand_dims(below, -1), e_k)  # (n, n): rows below k, column k
+        a = b.add(
+            b.multiply(a, b.subtract(b.ones_like(in_column_k), in_column_k)),
+            b.multiply(b.expand_dims(factors, -1), in_column_k),
+        )
+    return a, b.stack(pivots, axis=-1)
+
+
+def pinv(x: Any, rcond: float | None = None) -> Any:
+    """The Moore-Penrose pseudo-inverse of the last two axes (shape ``(..., N, M)``), from the SVD:
+    singular values at most ``rcond`` times the largest (default ``max(M, N)`` times the dtype's
+    machine epsilon) count as zero."""
+    b = active()
+    x = _matrices(x, "pinv")
+    m, n = b.shape(x)[-2:]
+    if rcond is None:
+        rcond = max(m, n) * float(np.finfo(b.dtype_name(x)).eps)
+    u, s, vh = b.linalg_svd(x, full_matrices=False, compute_uv=True)
+    cutoff = b.multiply(b.max(s, axis=-1, keepdims=True), rcond)
+    keep = b.greater(s, cutoff)
+    s_inv = b.where(keep, b.divide(1.0, b.where(keep, s, b.ones_like(s))), b.zeros_like(s))
+    return b.matmul(b.multiply(_swap_last(vh), b.expand_dims(s_inv, -2)), _swap_last(u))
+
+
+def matrix_rank(x: Any, tol: float | None = None) -> Any:
+    """The rank of each matrix (int32, shape ``(...,)``): how many singular values exceed ``tol``
+    (default: the largest singular value times ``max(M, N)`` times the dtype's machine epsilon)."""
+    b = active()
+    x = _matrices(x, "matrix_rank")
+    m, n = b.shape(x)[-2:]
+    s = b.linalg_svd(x, full_matrices=False, compute_uv=False)
+    if tol is None:
+        threshold = b.multiply(b.max(s, axis=-1, keepdims=True), max(m, n) * float(np.finfo(b.dtype_name(x)).eps))
+    else:
+        threshold = b.convert_to_tensor(np.asarray(tol, b.dtype_name(x)))
+        threshold = b.expand_dims(threshold, -1) if _ndim(threshold) else threshold
+    return b.cast(b.sum(b.cast(b.greater(s, threshold), "int32"), axis=-1), "int32")
+
+
+from unikeras.ops.autodiff import jvp  # noqa: E402 - keras.ops.linalg.jvp
+
 __all__ = [
     "cholesky",
     "cholesky_inverse",
     "det",
+    "eig",
+    "eigh",
     "inv",
+    "jvp",
     "logdet",
     "lstsq",
+    "lu_factor",
+    "matrix_rank",
     "norm",
+    "pinv",
+    "qr",
     "slogdet",
     "solve",
     "solve_triangular",
+    "svd",
 ]

@@ -4,20 +4,44 @@ from __future__ import annotations
 
 from typing import Any
 
-from unikeras.optimizers import schedules
+from unikeras.optimizers import legacy, schedules
 from unikeras.optimizers.adadelta import Adadelta
+from unikeras.optimizers.adafactor import Adafactor
 from unikeras.optimizers.adagrad import Adagrad
 from unikeras.optimizers.adam import Adam
 from unikeras.optimizers.adamax import Adamax
 from unikeras.optimizers.adamw import AdamW
+from unikeras.optimizers.ftrl import Ftrl
+from unikeras.optimizers.lamb import Lamb
 from unikeras.optimizers.lion import Lion
 from unikeras.optimizers.loss_scale_optimizer import LossScaleOptimizer
+from unikeras.optimizers.multi_optimizer import MultiOptimizer, OptimizerMap
+from unikeras.optimizers.muon import Muon
 from unikeras.optimizers.nadam import Nadam
 from unikeras.optimizers.optimizer import Optimizer
 from unikeras.optimizers.rmsprop import RMSprop
+from unikeras.optimizers.schedule_free_adamw import ScheduleFreeAdamW
 from unikeras.optimizers.sgd import SGD
 
-_BY_NAME = {cls.__name__.lower(): cls for cls in (SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax, Nadam, Lion)}
+_BY_NAME = {
+    cls.__name__.lower(): cls
+    for cls in (
+        SGD,
+        Adam,
+        AdamW,
+        RMSprop,
+        Adagrad,
+        Adadelta,
+        Adamax,
+        Nadam,
+        Lion,
+        Adafactor,
+        Ftrl,
+        Lamb,
+        Muon,
+        ScheduleFreeAdamW,
+    )
+}
 
 
 def serialize(optimizer: Optimizer) -> dict:
@@ -36,6 +60,8 @@ def deserialize(config: dict, custom_objects: dict | None = None) -> Optimizer:
     cls = (custom_objects or {}).get(name) or _BY_NAME.get(name.lower())
     if cls is None and name == "LossScaleOptimizer":
         cls = LossScaleOptimizer  # by its config only: it wraps an inner optimizer
+    if cls is None and name == "MultiOptimizer":
+        cls = MultiOptimizer  # by its config only: it holds an optimizer map
     if cls is None:
         raise ValueError(f"Unknown optimizer {name!r}. Known optimizers: {', '.join(sorted(_BY_NAME))}.")
     return cls.from_config(dict(config.get("config", {})), custom_objects)
@@ -59,18 +85,26 @@ def get(identifier: Any) -> Optimizer:
 
 __all__ = [
     "Adadelta",
+    "Adafactor",
     "Adagrad",
     "Adam",
     "Adamax",
     "AdamW",
+    "Ftrl",
+    "Lamb",
     "Lion",
     "LossScaleOptimizer",
+    "MultiOptimizer",
+    "Muon",
     "Nadam",
     "Optimizer",
+    "OptimizerMap",
     "RMSprop",
     "SGD",
+    "ScheduleFreeAdamW",
     "deserialize",
     "get",
+    "legacy",
     "schedules",
     "serialize",
 ]

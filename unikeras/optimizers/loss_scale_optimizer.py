@@ -165,6 +165,9 @@ class LossScaleOptimizer(Optimizer):
         )
 
     # ------------------------------------------------------------------ config
+    def finalize_variable_values(self, var_list: Sequence[Variable]) -> None:
+        self.inner_optimizer.finalize_variable_values(var_list)
+
     def get_config(self) -> dict:
         from unikeras import optimizers
 

@@ -26,6 +26,12 @@ class Optimizer:
         clipnorm: when set, each gradient is rescaled to an L2 norm of at most ``clipnorm``.
         clipvalue: when set, each gradient is clipped to ``[-clipvalue, clipvalue]``.
         global_clipnorm: when set, all gradients are rescaled together to a global norm of at most it.
+        use_ema: keep an exponential moving average of the trained variables (Polyak averaging);
+            ``fit`` ends by writing the averages into the variables (``finalize_variable_values``).
+        ema_momentum: with ``use_ema``, ``average = ema_momentum * average + (1 - ema_momentum) * value``
+            after each update (the first update copies the value).
+        ema_overwrite_frequency: with ``use_ema``, every this many updates the variables are
+            overwritten with their averages; ``None`` never does.
 
     At most one of ``clipnorm``, ``clipvalue`` and ``global_clipnorm`` may be set.
     """
@@ -38,6 +44,9 @@ class Optimizer:
         clipnorm: float | None = None,
         clipvalue: float | None = None,
         global_clipnorm: float | None = None,
+        use_ema: bool = False,
+        ema_momentum: float = 0.99,
+        ema_overwrite_frequency: int | None = None,
         **kwargs: Any,
     ) -> None:
         if kwargs:
@@ -58,6 +67,24 @@ class Optimizer:
             clipvalue,
             global_clipnorm,
         )
+        if use_ema:
+            if not 0.0 <= ema_momentum <= 1.0:
+                raise ValueError(
+                    f"{type(self).__name__}: `ema_momentum` must be in the range [0, 1]. "
+                    f"Received: ema_momentum={ema_momentum!r}"
+                )
+            if ema_overwrite_frequency and (
+                not isinstance(ema_overwrite_frequency, int)
+                or isinstance(ema_overwrite_frequency, bool)
+                or ema_overwrite_frequency < 1
+            ):
+                raise ValueError(
+                    f"{type(self).__name__}: `ema_overwrite_frequency` must be an integer >= 1 or None. "
+                    f"Received: ema_overwrite_frequency={ema_overwrite_frequency!r}"
+                )
+        self.use_ema = bool(use_ema)
+        self.ema_momentum = ema_momentum
+        self.ema_overwrite_frequency = ema_overwrite_frequency
         self.name = name or type(self).__name__.lower()
         # Exactly one of the two: a schedule or callable, or a float (a Variable once built).
         self._schedule: lr_schedule.LearningRateSchedule | Callable[[], Any] | None = None
@@ -99,6 +126,8 @@ class Optimizer:
         self.iterations = self.add_variable((), "int64", "iteration")
         if self._schedule is None:
             self._learning_rate = self.add_variable((), "float32", "learning_rate", self._initial_learning_rate)
+        if self.use_ema:
+            self._model_variables_moving_average = [self.add_variable_from_reference(v, "average") for v in variables]
         self._trainable_ids = {id(v): i for i, v in enumerate(variables)}
         self.built = True
 
@@ -193,10 +222,44 @@ class Optimizer:
         for variable in trainable_variables:
             if variable.constraint is not None:
                 variable.assign(variable.constraint(variable.value))
+        if self.use_ema:
+            self._update_moving_averages(trainable_variables, None if host is None else host[0])
         if host is None:
             self.iterations.assign_add(1)
         else:  # a Python number, so that the adapter keeps knowing the count without a device read
             self.iterations.assign(host[0] + 1)
+
+    def _update_moving_averages(self, variables: list[Variable], host_iterations: int | None) -> None:
+        """Keras's EMA rule after an update (the count not yet incremented): the first update copies
+        the values, later ones mix in ``1 - ema_momentum`` of them; every ``ema_overwrite_frequency``
+        updates the variables take their averages."""
+        b = self._backend
+        averages = self._slots(self._model_variables_moving_average, variables)
+        count = self.iterations.value if host_iterations is None else host_iterations
+        for variable, average in zip(variables, averages):
+            if host_iterations is None:
+                momentum = b.multiply(b.cast(b.not_equal(count, 0), variable.dtype), self.ema_momentum)
+                keep = b.subtract(b.ones((), variable.dtype), momentum)
+            else:
+                momentum = self.ema_momentum if host_iterations else 0.0
+                keep = 1.0 - momentum
+            average.assign(b.add(b.multiply(average.value, momentum), b.multiply(variable.value, keep)))
+        if self.ema_overwrite_frequency:
+            if host_iterations is None:
+                due = b.equal(b.mod(b.add(count, 1), self.ema_overwrite_frequency), 0)
+                for variable, average in zip(variables, averages):
+                    variable.assign(b.where(due, average.value, variable.value))
+            elif (host_iterations + 1) % self.ema_overwrite_frequency == 0:
+                for variable, average in zip(variables, averages):
+                    variable.assign(b.copy(average.value))  # a copy: two variables never share a buffer
+
+    def finalize_variable_values(self, var_list: Sequence[Variable]) -> None:
+        """Write each variable's moving average into it (with ``use_ema``; nothing otherwise).
+        ``fit`` calls it when training ends."""
+        if not self.use_ema or not self.built:
+            return
+        for variable, average in zip(var_list, self._slots(self._model_variables_moving_average, var_list)):
+            variable.assign(self._backend.copy(average.value))  # a copy: two variables never share a buffer
 
     def _host_scalars(self) -> tuple[int, float] | None:
         """``(iterations, learning rate)`` as Python numbers where the backend keeps them on the
@@ -257,6 +320,9 @@ class Optimizer:
             "clipnorm": self.clipnorm,
             "global_clipnorm": self.global_clipnorm,
             "clipvalue": self.clipvalue,
+            "use_ema": self.use_ema,
+            "ema_momentum": self.ema_momentum,
+            "ema_overwrite_frequency": self.ema_overwrite_frequency,
         }
 
     @classmethod

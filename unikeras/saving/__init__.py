@@ -8,6 +8,7 @@ legacy ``.h5`` models and weights (Keras 2 / tf.keras, read only).
 Files are written atomically and read without pickle or code from the file.
 """
 
+from unikeras.saving.file_editor import KerasFileEditor
 from unikeras.saving.model_file import load_model, save_model
 from unikeras.saving.object_registration import (
     CustomObjectScope,
@@ -18,11 +19,14 @@ from unikeras.saving.object_registration import (
     register_keras_serializable,
     register_serializable,
 )
+from unikeras.saving.serialization_lib import deserialize_keras_object, serialize_keras_object
 from unikeras.saving.weights_file import load_weights, save_weights
 
 __all__ = [
     "CustomObjectScope",
+    "KerasFileEditor",
     "custom_object_scope",
+    "deserialize_keras_object",
     "get_custom_objects",
     "get_registered_name",
     "get_registered_object",
@@ -32,4 +36,5 @@ __all__ = [
     "register_serializable",
     "save_model",
     "save_weights",
+    "serialize_keras_object",
 ]

@@ -588,7 +588,11 @@ def load_model(
         compile: compile the model as it was saved.
         safe_mode: refuse Lambda layers and classes not known to unikeras, ``custom_objects`` or the
             registry (``register_serializable``); pass ``False`` only for files you trust.
+            ``unikeras.config.enable_unsafe_deserialization()`` turns it off for every load.
     """
+    from unikeras import config
+
+    safe_mode = bool(safe_mode) and config.in_safe_mode()
     filepath = os.fspath(filepath)
     if filepath.endswith(_KERAS_SUFFIXES):
         from unikeras.saving import legacy_h5

@@ -642,6 +642,8 @@ class Trainer:
                 callback_list.on_epoch_end(epoch, logs)
                 if self.stop_training:
                     break
+            if epochs > 0:  # an optimizer with use_ema writes its averages into the weights
+                self.optimizer.finalize_variable_values(self.trainable_weights)
             callback_list.on_train_end(logs)
         return self.history
 

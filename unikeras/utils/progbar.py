@@ -15,6 +15,9 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
+from unikeras.config import is_interactive_logging_enabled
+from unikeras.utils.io_utils import print_msg
+
 
 def _isatty(stream: Any) -> bool:
     isatty = getattr(stream, "isatty", None)
@@ -174,14 +177,17 @@ class Progbar:
             digits = len(str(self.target or current))
             line = f"{current:>{digits}}/{self.target or current} - {_format_duration(elapsed)}"
             line += f" - {_format_per_step(per_step, self.unit_name)}" + (f" - {shown}" if shown else "")
-            sys.stdout.write(line + "\n")
-            sys.stdout.flush()
+            print_msg(line)
 
     def add(self, n: int, values: Iterable[tuple[str, Any]] | None = None) -> None:
         """``update(steps seen so far + n, values)``."""
         self.update(self._seen + n, values)
 
     def _draw(self, line: str, finalize: bool) -> None:
+        if not is_interactive_logging_enabled():  # to the "unikeras" logger: the finished bar only
+            if finalize:
+                print_msg(line)
+            return
         if not self._dynamic:
             sys.stdout.write(line + "\n")
         else:
