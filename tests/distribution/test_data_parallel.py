@@ -158,6 +158,29 @@ def test_torch_dead_worker_fails_the_others_in_bounded_time(tmp_path):
     assert not (tmp_path / "dead.npz").exists()
 
 
+def test_jax_dead_worker_ends_the_others_in_bounded_time(tmp_path):
+    """Process 1 exits mid-epoch; JAX's coordination service misses its heartbeat for the timeout (20 s)
+    and ends process 0 with an error saying that another task died."""
+    port, jobs = str(_free_port()), []
+    started = time.monotonic()
+    for rank in (0, 1):
+        env = _env(
+            "jax",
+            UNIKERAS_DISTRIBUTION_JOB_ADDRESSES=f"127.0.0.1:{port}",
+            UNIKERAS_DISTRIBUTION_NUM_PROCESSES="2",
+            UNIKERAS_DISTRIBUTION_PROCESS_ID=str(rank),
+        )
+        command = [sys.executable, str(WORKER), str(tmp_path / "dead.npz"), "--distributed", "--batch-size", "12"]
+        jobs.append(([*command, "--die-at-step", "1", "--timeout", "20"], env))
+    results = _run_together(jobs, 150)
+    elapsed = time.monotonic() - started
+    assert results[1].returncode == 3
+    assert results[0].returncode != 0
+    assert "another task died" in results[0].stdout, results[0].stdout[-3000:]
+    assert elapsed < 100  # JAX's default heartbeat timeout alone is 100 s
+    assert not (tmp_path / "dead.npz").exists()
+
+
 def test_initialize_without_a_launcher_warns_and_runs_as_one_process(monkeypatch):
     for name in ("RANK", "WORLD_SIZE", "MASTER_ADDR", "MASTER_PORT"):
         monkeypatch.delenv(name, raising=False)

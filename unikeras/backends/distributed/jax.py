@@ -21,7 +21,9 @@ from unikeras.trainers.data_adapters.data_adapter_utils import map_structure
 def initialize_processes(
     coordinator: str | None, num_processes: int | None, process_id: int | None, timeout_s: float
 ) -> None:
-    """``jax.distributed.initialize``; CPUs of different processes exchange data through gloo."""
+    """``jax.distributed.initialize``; CPUs of different processes exchange data through gloo. A
+    process that stops answering for ``timeout_s`` seconds is declared dead and the others abort
+    (JAX's coordination service ends them with "another task died")."""
     if jax.config.jax_cpu_collectives_implementation in (None, "none"):
         jax.config.update("jax_cpu_collectives_implementation", "gloo")
     jax.distributed.initialize(
@@ -29,6 +31,7 @@ def initialize_processes(
         num_processes=num_processes,
         process_id=process_id,
         initialization_timeout=int(timeout_s),
+        heartbeat_timeout_seconds=max(int(timeout_s), 1),
     )
 
 
