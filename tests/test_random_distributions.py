@@ -108,3 +108,15 @@ def test_truncated_normal_matches_keras_moments():
     ours = ops.convert_to_numpy(random.truncated_normal((N,), 0.5, 0.1, seed=3)).astype("float64")
     theirs = np.asarray(keras.random.truncated_normal((N,), 0.5, 0.1, seed=3)).astype("float64")
     assert stats.ks_2samp(ours, theirs).pvalue > 1e-3
+
+
+def test_seeds_taken_before_drawing_stay_distinct(backend):
+    """Two draws whose seeds are taken from one generator before either draws differ, and beta with
+    a generator is not stuck at 0.5 (its two gamma draws must not share a counter)."""
+    generator = random.SeedGenerator(3)
+    first, second = generator.next(), generator.next()
+    a = ops.convert_to_numpy(backend.random_uniform((4,), 0.0, 1.0, "float32", first))
+    b = ops.convert_to_numpy(backend.random_uniform((4,), 0.0, 1.0, "float32", second))
+    assert not np.array_equal(a, b)
+    draws = ops.convert_to_numpy(random.beta((200,), 2.0, 2.0, seed=generator))
+    assert draws.std() > 0.1 and abs(draws.mean() - 0.5) < 0.1

@@ -30,8 +30,11 @@ class SeedGenerator:
 
     def next(self) -> tuple[int, Any]:
         """The seed pair for one draw; advances the stream."""
-        counter = self.state.value
-        self.state.assign(active().add(counter, 1))
+        b = active()
+        # a copy: adapters that assign in place (torch, MXNet) would otherwise advance the
+        # counter already handed out with the next draw
+        counter = b.copy(self.state.value)
+        self.state.assign(b.add(counter, 1))
         return (self.base, counter)
 
 
