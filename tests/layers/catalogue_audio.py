@@ -5,7 +5,7 @@ from __future__ import annotations
 from tests.layers.catalogue_entry import Entry
 
 ENTRIES: dict[str, Entry] = {
-    # trainable=False: the DFT kernels are fixed here; their gradients are checked in tests/layers/test_audio.py
+    # trainable=False: the DFT kernels are fixed here; their gradients: test_gradients.py and tests/layers/test_audio.py
     "STFTSpectrogram": Entry(
         "STFTSpectrogram",
         {"mode": "magnitude", "frame_length": 8, "frame_step": 4, "trainable": False},

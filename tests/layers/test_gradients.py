@@ -200,6 +200,57 @@ GRADIENT_CASES: dict[str, Factory] = {
     "normalization": lambda dtype: (layers.Normalization(axis=(1, 2), dtype=dtype), (2, 3, 4), {}),
     "elu": lambda dtype: (layers.ELU(alpha=0.7, dtype=dtype), (2, 3, 4), {}),
     "up_sampling2d": lambda dtype: (layers.UpSampling2D((2, 3), dtype=dtype), (2, 2, 3, 2), {}),
+    # generic RNN and ConvLSTM; LSTMCell's gradients: tests/layers/test_rnn_cells.py (equal to LSTM's)
+    "rnn_stacked_cells_backwards": lambda dtype: (
+        layers.RNN(
+            [layers.SimpleRNNCell(2, dtype=dtype), layers.GRUCell(2, dtype=dtype)],
+            return_sequences=True,
+            go_backwards=True,
+            dtype=dtype,
+        ),
+        (2, 2, 2),
+        {},
+    ),
+    "conv_lstm1d_same": lambda dtype: (
+        layers.ConvLSTM1D(1, 3, padding="same", return_sequences=True, dtype=dtype),
+        (2, 2, 4, 2),
+        {},
+    ),
+    "conv_lstm2d_strided_channels_first": lambda dtype: (
+        layers.ConvLSTM2D(1, 2, strides=2, data_format="channels_first", dtype=dtype),
+        (1, 2, 2, 4, 3),
+        {},
+    ),
+    "conv_lstm3d": lambda dtype: (layers.ConvLSTM3D(1, 2, dtype=dtype), (1, 2, 3, 2, 3, 1), {}),
+    "stft_spectrogram_trainable_kernels": lambda dtype: (
+        layers.STFTSpectrogram(mode="real", frame_length=4, frame_step=2, fft_length=4, dtype=dtype),
+        (1, 8, 1),
+        {},
+    ),
+    # the remaining core layers
+    "rms_normalization_two_axes": lambda dtype: (
+        layers.RMSNormalization(axis=(1, 2), epsilon=1e-3, dtype=dtype),
+        (2, 2, 3),
+        {},
+    ),
+    "spectral_normalization_dense_inference": lambda dtype: (
+        layers.SpectralNormalization(layers.Dense(2, dtype=dtype), dtype=dtype),
+        (2, 3),
+        {"training": False},
+    ),
+    "reversible_embedding_reverse_soft_cap": lambda dtype: (
+        layers.ReversibleEmbedding(4, 3, logit_soft_cap=2.0, dtype=dtype),
+        (1, 2, 3),
+        {"reverse": True},
+    ),
+    "group_query_attention": lambda dtype: (
+        SelfAttention(
+            layers.GroupQueryAttention(1, num_query_heads=2, num_key_value_heads=1, use_bias=False, dtype=dtype),
+            dtype=dtype,
+        ),
+        (2, 2, 2),
+        {},
+    ),
 }
 
 # (case, backend) -> why it runs in float32 (measured). Every other case runs in float64 on every

@@ -38,7 +38,8 @@ def test_a_subset_of_the_built_variables_can_be_updated(backend):
 def test_errors_name_the_argument(backend):
     with pytest.raises(
         ValueError,
-        match="Unknown optimizer 'adamw2'.*adadelta, adafactor, adagrad, adam, adamax, adamw, ftrl, lamb, lion, muon, nadam, rmsprop, schedulefreeadamw, sgd",
+        match="Unknown optimizer 'adamw2'.*adadelta, adafactor, adagrad, adam, adamax, adamw, ftrl, lamb, lion, muon, "
+        "nadam, rmsprop, schedulefreeadamw, sgd",
     ):
         optimizers.get("adamw2")
     with pytest.raises(ValueError, match="learning_rate.*-1"):

@@ -80,7 +80,9 @@ def _decode(value: Any) -> Any:
 def _op(name: str) -> Any:
     from unikeras import ops
 
-    fn = getattr(ops, name, None)
+    fn: Any = ops
+    for part in name.split("."):  # "image.resize" names unikeras.ops.image.resize
+        fn = getattr(fn, part, None)
     if fn is None or not callable(fn):
         raise ValueError(f"OpLayer: unknown op {name!r}; expected the name of a function in unikeras.ops.")
     return fn

@@ -60,3 +60,15 @@ def _make_symbolic_aware() -> None:
 
 
 _make_symbolic_aware()
+
+
+def _make_image_ops_symbolic_aware() -> None:
+    from unikeras.ops.symbolic import symbolic_aware
+
+    for name in image.__all__:
+        fn = getattr(image, name)
+        if callable(fn) and not getattr(fn, "_symbolic_aware", False):
+            setattr(image, name, symbolic_aware(fn, f"image.{name}"))
+
+
+_make_image_ops_symbolic_aware()

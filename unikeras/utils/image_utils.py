@@ -21,7 +21,9 @@ def _pil() -> Any:
     try:
         from PIL import Image
     except ImportError as err:  # pragma: no cover - the `image` extra installs Pillow
-        raise ImportError("This function needs Pillow to read and write images: `pip install unikeras[image]`.") from err
+        raise ImportError(
+            "This function needs Pillow to read and write images: `pip install unikeras[image]`."
+        ) from err
     return Image
 
 
