@@ -79,6 +79,10 @@ def test_dtypes_and_shapes(backend):
         (random.binomial((N,), 12, 0.3, seed=1), "float32"),
     ):
         assert ops.shape(x) == (N,) and ops.dtype(x) == dtype
+    # one scalar draw (on MXNet the accept-reject pick then runs on a vector)
+    for x in (random.gamma((), 2.5, seed=1), random.beta((), 2.0, 3.0, seed=1), random.truncated_normal((), seed=1)):
+        assert ops.shape(x) == () and np.isfinite(ops.convert_to_numpy(x))
+    assert 0.0 <= float(ops.convert_to_numpy(random.beta((), 2.0, 3.0, seed=2))) <= 1.0
 
 
 def test_alpha_may_be_an_array(backend):

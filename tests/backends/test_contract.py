@@ -812,6 +812,7 @@ def test_split_default_axis(backend):
         ((2, 3, 4), np.zeros((2, 3, 1), int), -1),
         ((2, 3, 4), np.ones((2, 2, 4), int), 1),
         ((5,), [4, 0, 0], 0),
+        ((5,), [3], 0),
     ],
 )
 def test_take_along_axis(backend, shape, indices, axis):

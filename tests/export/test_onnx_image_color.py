@@ -30,6 +30,7 @@ IDENTITY_AT_INFERENCE = [
     layers.CutMix(),
     layers.MaxNumBoundingBoxes(3),
     layers.RandAugment(),
+    layers.AugMix(num_chains=2, chain_depth=1),
 ]
 
 

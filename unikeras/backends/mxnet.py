@@ -919,6 +919,9 @@ class MXNetBackend(Backend):
         idx = self.convert_to_tensor(indices)
         xs, ids = x.shape, idx.shape
         nd = len(xs)
+        if nd == 1:  # npx.pick rejects the scalar index a vector needs: pick along axis 1 of one row
+            row = self.take_along_axis(x.reshape(1, xs[0]), idx.reshape(1, ids[0]), 1)
+            return row.reshape(ids[0])
         axis %= nd
         if ids[axis] == 1 and ids[:axis] + ids[axis + 1 :] == xs[:axis] + xs[axis + 1 :]:  # one op
             return npx.pick(x, _reshaped(idx, ids[:axis] + ids[axis + 1 :]), axis=axis, keepdims=True, mode="wrap")

@@ -4,7 +4,7 @@ identity at inference (what an exported model runs)."""
 from __future__ import annotations
 
 from unikeras.export.onnx_rules import _identity, rule
-from unikeras.layers import image_color
+from unikeras.layers import image_augmix, image_color
 
 rule(
     image_color.RandomContrast,
@@ -24,4 +24,5 @@ rule(
     image_color.CutMix,
     image_color.MaxNumBoundingBoxes,
     image_color.RandAugment,
+    image_augmix.AugMix,
 )(_identity)

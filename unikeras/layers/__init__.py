@@ -26,6 +26,7 @@ from unikeras.layers.depthwise_convolution import *  # noqa: F403 - depthwise an
 from unikeras.layers.einsum_dense import EinsumDense
 from unikeras.layers.embedding import Embedding, ReversibleEmbedding
 from unikeras.layers.group_query_attention import GroupQueryAttention
+from unikeras.layers.image_augmix import AugMix
 from unikeras.layers.image_color import *  # noqa: F403 - colour and mixing augmentation
 from unikeras.layers.image_geometry import *  # noqa: F403 - resizing, crops and geometric augmentation
 from unikeras.layers.input_spec import InputSpec
@@ -140,6 +141,7 @@ __all__ = [
     *merging.__all__,
     *audio.__all__,
     *conv_lstm.__all__,
+    "AugMix",
     *image_color.__all__,
     *image_geometry.__all__,
     *lookup.__all__,

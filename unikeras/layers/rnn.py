@@ -297,8 +297,9 @@ class SimpleRNNCell(_DropoutCell):
     Args:
         units: positive int, size of the output and state.
         activation: name or callable (``"tanh"``).
-        use_bias, kernel/recurrent/bias initializers, regularizers and constraints, dropout,
-            recurrent_dropout, seed: as in ``SimpleRNN``.
+        use_bias: whether the cell has a bias; the initializers, regularizers and constraints of
+            ``kernel``, ``recurrent_kernel`` and ``bias``, ``dropout``, ``recurrent_dropout`` and ``seed``
+            are those of ``SimpleRNN``.
 
     Call arguments: ``inputs`` ``(batch, features)``; ``states``: ``[h]`` (or ``h``); ``training``.
     Returns ``(h, [h])`` (``(h, h)`` when ``states`` is a tensor).
@@ -366,8 +367,9 @@ class LSTMCell(_DropoutCell):
         activation: activation of the candidate and of the output (``"tanh"``).
         recurrent_activation: activation of the gates (``"sigmoid"``).
         unit_forget_bias: initialize the forget-gate bias to ones.
-        use_bias, kernel/recurrent/bias initializers, regularizers and constraints, dropout,
-            recurrent_dropout, seed: as in ``LSTM``.
+        use_bias: whether the cell has a bias; the initializers, regularizers and constraints of
+            ``kernel``, ``recurrent_kernel`` and ``bias``, ``dropout``, ``recurrent_dropout`` and ``seed``
+            are those of ``LSTM``.
 
     Call arguments: ``inputs`` ``(batch, features)``; ``states``: ``[h, c]``; ``training``.
     Returns ``(h, [h, c])``.
@@ -455,8 +457,9 @@ class GRUCell(_DropoutCell):
         activation: activation of the candidate (``"tanh"``).
         recurrent_activation: activation of the gates (``"sigmoid"``).
         reset_after: apply the reset gate after (``True``) or before the recurrent matmul.
-        use_bias, kernel/recurrent/bias initializers, regularizers and constraints, dropout,
-            recurrent_dropout, seed: as in ``GRU``.
+        use_bias: whether the cell has a bias; the initializers, regularizers and constraints of
+            ``kernel``, ``recurrent_kernel`` and ``bias``, ``dropout``, ``recurrent_dropout`` and ``seed``
+            are those of ``GRU``.
 
     Call arguments: ``inputs`` ``(batch, features)``; ``states``: ``[h]`` (or ``h``); ``training``.
     Returns ``(h, [h])`` (``(h, h)`` when ``states`` is a tensor).

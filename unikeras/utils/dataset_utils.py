@@ -685,7 +685,8 @@ def audio_dataset_from_directory(
             tensorflow-io), or ``None`` to keep each file's rate.
         output_sequence_length: samples per clip.
         ragged: Keras's ragged batches; not supported (NumPy has no ragged arrays) and raises.
-        The other arguments are those of ``image_dataset_from_directory``.
+
+    The other arguments are those of ``image_dataset_from_directory``.
     """
     what = "audio_dataset_from_directory()"
     if ragged:
