@@ -52,7 +52,7 @@ ENTRIES: dict[str, Entry] = {
     "MaxNumBoundingBoxes": _entry("MaxNumBoundingBoxes", {"max_number": 3}),  # images pass; boxes: own test
     "Pipeline": _entry("Pipeline", _pipeline, wrong=None),  # no rank of its own: its layers' ranks
     "RandAugment": _entry("RandAugment", {"num_ops": 2, "factor": 0.4, "seed": 2}, wrong=None),  # Keras: IndexError
-    "AugMix": _entry("AugMix", {"num_chains": 2, "chain_depth": 1, "seed": 2}, wrong=None),  # as RandAugment
+    "AugMix": _entry("AugMix", {"num_chains": 1, "chain_depth": 1, "all_ops": False, "seed": 2}, wrong=None),
     "ContrastLimitedAdaptiveHistogramEqualization": _entry(
         "ContrastLimitedAdaptiveHistogramEqualization", {"tile_grid_size": (2, 2), "clip_limit": 2.0}
     ),

@@ -158,7 +158,7 @@ def _keras_reference(name: str) -> dict:
     entry = CATALOGUE[name]
     k_layer = getattr(keras.layers, entry.cls)(**entry.arguments(keras))
     x = make_inputs(entry, _rng(name))
-    k_layer(x)
+    k_layer(x, training=False)  # builds it (an augmentation layer would otherwise augment, for nothing)
     trainable = {id(w) for w in k_layer.trainable_weights}
     rng = _rng(name + "/weights")
     weights = []
@@ -189,7 +189,7 @@ def test_weights_and_output_match_keras(backend, name):
     entry = CATALOGUE[name]
     ref = _keras_reference(name)
     layer, _ = build_catalogue_layer(entry, _rng(name))
-    layer(ref["x"])
+    layer(ref["x"], training=False)  # builds; the training path is run by the shape test
     assert [w.name for w in layer.weights] == ref["names"]
     assert [w.shape for w in layer.get_weights()] == ref["shapes"]
     assert [w.trainable for w in layer.weights] == ref["trainable"]
