@@ -10,14 +10,7 @@ from typing import Any
 
 from unikeras import random
 from unikeras.layers.image_color import (
-    AutoContrast,
-    Equalization,
-    RandomBrightness,
-    RandomColorDegeneration,
-    RandomContrast,
-    RandomPosterization,
-    RandomSharpness,
-    Solarization,
+    _add_augmentations,
     _batch_size,
     _factor_pair,
     _ImageLayer,
@@ -81,8 +74,6 @@ class AugMix(_ImageLayer):
         **kwargs: Any,
     ) -> None:
         super().__init__(data_format=data_format, seed=seed, **kwargs)
-        from unikeras.layers import image_geometry as geometry
-
         self.value_range = _value_range(self, value_range)
         self.num_chains = _check_int(self, "num_chains", num_chains, 1)
         self.chain_depth = _check_int(self, "chain_depth", chain_depth, 0)
@@ -93,25 +84,7 @@ class AugMix(_ImageLayer):
         self.all_ops = bool(all_ops)
         self.interpolation = interpolation
         self._augment_layers = _GEOMETRIC_AND_TONAL + (_COLOR if self.all_ops else ())
-        common = {"data_format": self.data_format, "dtype": self.dtype_policy}
-        seeded = {**common, "seed": seed}
-        ranged = {**seeded, "value_range": value_range}
-        self.random_shear = geometry.RandomShear(
-            x_factor=self.factor, y_factor=self.factor, interpolation=interpolation, **seeded
-        )
-        self.random_translation = geometry.RandomTranslation(
-            height_factor=self.factor, width_factor=self.factor, interpolation=interpolation, **seeded
-        )
-        self.random_rotation = geometry.RandomRotation(factor=self.factor, interpolation=interpolation, **seeded)
-        self.random_posterization = RandomPosterization(factor=max(1, int(8 * self.factor[1])), **ranged)
-        self.solarization = Solarization(addition_factor=self.factor, threshold_factor=self.factor, **ranged)
-        self.auto_contrast = AutoContrast(value_range=value_range, **common)
-        self.equalization = Equalization(value_range=value_range, **common)
-        if self.all_ops:
-            self.random_brightness = RandomBrightness(factor=self.factor, **ranged)
-            self.random_color_degeneration = RandomColorDegeneration(factor=self.factor, **ranged)
-            self.random_contrast = RandomContrast(factor=self.factor, **ranged)
-            self.random_sharpness = RandomSharpness(factor=self.factor, **ranged)
+        _add_augmentations(self, self._augment_layers, value_range, seed)
 
     def get_random_transformation(self, data: Any, training: bool = True, seed: Any = None) -> Any:
         """The draws of one call: ``chain_mixing_weights`` (``num_chains``, summing to 1), ``weight_sample``

@@ -1096,6 +1096,36 @@ class CutMix(_ImageLayer):
         return {**super().get_config(), "factor": self.factor}
 
 
+def _add_augmentations(owner: _ImageLayer, names: tuple, value_range: Any, seed: int | None) -> None:
+    """Sets on ``owner`` (RandAugment, AugMix) the augmentation layers ``names``, each of strength
+    ``owner.factor`` and with ``owner``'s interpolation, data format and dtype policy."""
+    from unikeras.layers import image_geometry as geometry
+
+    factor, interpolation = owner.factor, owner.interpolation
+    common = {"data_format": owner.data_format, "dtype": owner.dtype_policy}
+    seeded = {**common, "seed": seed}
+    ranged = {**seeded, "value_range": value_range}
+    builders = {
+        "random_shear": lambda: geometry.RandomShear(
+            x_factor=factor, y_factor=factor, interpolation=interpolation, **seeded
+        ),
+        "random_translation": lambda: geometry.RandomTranslation(
+            height_factor=factor, width_factor=factor, interpolation=interpolation, **seeded
+        ),
+        "random_rotation": lambda: geometry.RandomRotation(factor=factor, interpolation=interpolation, **seeded),
+        "random_brightness": lambda: RandomBrightness(factor=factor, **ranged),
+        "random_color_degeneration": lambda: RandomColorDegeneration(factor=factor, **ranged),
+        "random_contrast": lambda: RandomContrast(factor=factor, **ranged),
+        "random_sharpness": lambda: RandomSharpness(factor=factor, **ranged),
+        "random_posterization": lambda: RandomPosterization(factor=max(1, int(8 * factor[1])), **ranged),
+        "solarization": lambda: Solarization(addition_factor=factor, threshold_factor=factor, **ranged),
+        "auto_contrast": lambda: AutoContrast(value_range=value_range, **common),
+        "equalization": lambda: Equalization(value_range=value_range, **common),
+    }
+    for name in names:
+        setattr(owner, name, builders[name]())
+
+
 class RandAugment(_ImageLayer):
     """RandAugment (Cubuk et al., 2019): ``num_ops`` times, one of eleven augmentations chosen at random
     (shear, translation, rotation, brightness, colour degeneration, contrast, sharpness, posterization,
@@ -1136,32 +1166,13 @@ class RandAugment(_ImageLayer):
         **kwargs: Any,
     ) -> None:
         super().__init__(data_format=data_format, seed=seed, **kwargs)
-        from unikeras.layers import image_geometry as geometry
-
         self.value_range = _value_range(self, value_range, sort=False)
         if not isinstance(num_ops, int) or isinstance(num_ops, bool) or num_ops < 0:
             raise ValueError(f"RandAugment '{self.name}': `num_ops` must be an int >= 0. Received: num_ops={num_ops!r}")
         self.num_ops = num_ops
         self.factor = _factor_pair(self, factor, (0, 1))
         self.interpolation = interpolation
-        common = {"data_format": self.data_format, "dtype": self.dtype_policy}
-        seeded = {**common, "seed": seed}
-        ranged = {**seeded, "value_range": value_range}
-        self.random_shear = geometry.RandomShear(
-            x_factor=self.factor, y_factor=self.factor, interpolation=interpolation, **seeded
-        )
-        self.random_translation = geometry.RandomTranslation(
-            height_factor=self.factor, width_factor=self.factor, interpolation=interpolation, **seeded
-        )
-        self.random_rotation = geometry.RandomRotation(factor=self.factor, interpolation=interpolation, **seeded)
-        self.random_brightness = RandomBrightness(factor=self.factor, **ranged)
-        self.random_color_degeneration = RandomColorDegeneration(factor=self.factor, **ranged)
-        self.random_contrast = RandomContrast(factor=self.factor, **ranged)
-        self.random_sharpness = RandomSharpness(factor=self.factor, **ranged)
-        self.random_posterization = RandomPosterization(factor=max(1, int(8 * self.factor[1])), **ranged)
-        self.solarization = Solarization(addition_factor=self.factor, threshold_factor=self.factor, **ranged)
-        self.auto_contrast = AutoContrast(value_range=value_range, **common)
-        self.equalization = Equalization(value_range=value_range, **common)
+        _add_augmentations(self, self._AUGMENT_LAYERS, value_range, seed)
 
     def get_random_transformation(self, data: Any, training: bool = True, seed: Any = None) -> Any:
         if not training:

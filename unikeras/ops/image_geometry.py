@@ -301,13 +301,17 @@ def scale_and_translate(
 # --- crops and pads ----------------------------------------------------------------------------------------
 
 
+def _check_non_negative(op: str, values: dict) -> None:
+    for name, value in values.items():
+        if value is not None and value < 0:
+            raise ValueError(f"{op}: {name} must be >= 0. Received: {name}={value}")
+
+
 def _two_of_three(op: str, names: tuple[str, str, str], values: tuple) -> None:
     if list(values).count(None) != 1:
         given = ", ".join(f"{n}={v}" for n, v in zip(names, values))
         raise ValueError(f"{op}: must specify exactly two of {', '.join(names)}. Received: {given}")
-    for name, value in zip(names, values):
-        if value is not None and value < 0:
-            raise ValueError(f"{op}: {name} must be >= 0. Received: {name}={value}")
+    _check_non_negative(op, dict(zip(names, values)))
 
 
 def pad_images(
@@ -339,12 +343,15 @@ def pad_images(
         left_padding = target_width - right_padding - width
     if right_padding is None:
         right_padding = target_width - left_padding - width
-    for name, value in (("top_padding", top_padding), ("left_padding", left_padding)):
-        if value < 0:
-            raise ValueError(f"{op}: {name} must be >= 0. Received: {name}={value}")
-    for name, value in (("bottom_padding", bottom_padding), ("right_padding", right_padding)):
-        if value < 0:
-            raise ValueError(f"{op}: {name} must be >= 0. Received: {name}={value}")
+    _check_non_negative(
+        op,
+        {
+            "top_padding": top_padding,
+            "left_padding": left_padding,
+            "bottom_padding": bottom_padding,
+            "right_padding": right_padding,
+        },
+    )
     pads = [(0, 0)] * len(shape)
     pads[h_axis] = (int(top_padding), int(bottom_padding))
     pads[h_axis + 1] = (int(left_padding), int(right_padding))
@@ -382,14 +389,15 @@ def crop_images(
         left_cropping = width - target_width - right_cropping
     if target_width is None:
         target_width = width - right_cropping - left_cropping
-    for name, value in (
-        ("top_cropping", top_cropping),
-        ("target_height", target_height),
-        ("left_cropping", left_cropping),
-        ("target_width", target_width),
-    ):
-        if value < 0:
-            raise ValueError(f"{op}: {name} must be >= 0. Received: {name}={value}")
+    _check_non_negative(
+        op,
+        {
+            "top_cropping": top_cropping,
+            "target_height": target_height,
+            "left_cropping": left_cropping,
+            "target_width": target_width,
+        },
+    )
     if top_cropping + target_height > height or left_cropping + target_width > width:
         raise ValueError(
             f"{op}: the crop window (top={top_cropping}, left={left_cropping}, height={target_height}, "
